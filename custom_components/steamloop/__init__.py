@@ -1,0 +1,1 @@
+"""The steamloop integration: local control of Trane / American Standard thermostats."""

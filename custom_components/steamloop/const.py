@@ -1,0 +1,5 @@
+"""Constants for the steamloop integration."""
+
+from typing import Final
+
+DOMAIN: Final = "steamloop"

@@ -1,0 +1,108 @@
+"""The repository passes our offline copy of the hassfest and HACS rules, and those rules bite."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from .repo_rules import (
+    check_brand,
+    check_hacs,
+    check_manifest,
+    check_repository,
+    check_translations,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPONENT = ROOT / "custom_components" / "steamloop"
+MANIFEST = json.loads((COMPONENT / "manifest.json").read_text())
+
+
+def test_repository_is_valid() -> None:
+    """Manifest, hacs.json, translations and brand images all pass."""
+    assert check_repository(ROOT) == []
+
+
+def _without(key: str) -> dict[str, Any]:
+    broken = dict(MANIFEST)
+    del broken[key]
+    return broken
+
+
+@pytest.mark.parametrize(
+    ("manifest", "problem"),
+    [
+        (_without("version"), "manifest: missing 'version'"),
+        (_without("codeowners"), "manifest: missing 'codeowners'"),
+        ({**MANIFEST, "colour": "red"}, "manifest: unknown key 'colour'"),
+        ({"name": MANIFEST["name"], **_without("name")}, "manifest: keys must be ordered"),
+        ({**MANIFEST, "domain": "trane"}, "manifest: domain must equal the folder name"),
+        ({**MANIFEST, "iot_class": "push"}, "manifest: invalid iot_class"),
+        ({**MANIFEST, "version": "not a version"}, "manifest: version"),
+        ({**MANIFEST, "codeowners": ["nobody"]}, "manifest: codeowner"),
+        ({**MANIFEST, "requirements": ["steamloop>>1"]}, "manifest: requirement"),
+    ],
+)
+def test_broken_manifest_is_caught(manifest: dict[str, Any], problem: str) -> None:
+    """Each deliberately broken manifest is reported."""
+    problems = check_manifest(manifest, "steamloop")
+    assert any(p.startswith(problem) for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("hacs", "problem"),
+    [
+        ({}, "hacs.json: 'name' missing"),
+        ({"name": "x", "render_readmes": True}, "hacs.json: unknown key 'render_readmes'"),
+        ({"name": "x", "zip_release": True}, "hacs.json: zip_release needs 'filename'"),
+        (
+            {"name": "x", "homeassistant": "soon"},
+            "hacs.json: 'homeassistant' is not a valid version",
+        ),
+    ],
+)
+def test_broken_hacs_is_caught(hacs: dict[str, Any], problem: str) -> None:
+    """Each deliberately broken hacs.json is reported."""
+    assert problem in check_hacs(hacs)
+
+
+def test_broken_translations_are_caught() -> None:
+    """HTML, URLs, quoted placeholders and orphan descriptions are reported."""
+    translations = {
+        "config": {
+            "step": {
+                "user": {
+                    "description": "See <b>https://example.invalid</b> for '{host}'",
+                    "data": {"host": "Host"},
+                    "data_description": {"port": "Port"},
+                }
+            }
+        },
+        "bogus": {"x": "y"},
+    }
+    problems = check_translations(copy.deepcopy(translations))
+    assert "translations: unknown section 'bogus'" in problems
+    assert "translations: en.config.step.user.description contains HTML" in problems
+    assert (
+        "translations: en.config.step.user.description contains a URL (use a placeholder)"
+        in problems
+    )
+    assert "translations: en.config.step.user.description quotes a placeholder" in problems
+    assert "translations: config.step.user.data_description.port has no data" in problems
+    assert "translations: config.step.user.data.host has no data_description" in problems
+
+
+def test_broken_brand_is_caught(tmp_path: Path) -> None:
+    """A missing or non-square icon is reported."""
+    shutil.copytree(COMPONENT / "brand", tmp_path / "brand")
+    Image.new("RGBA", (256, 200)).save(tmp_path / "brand" / "icon.png")
+    (tmp_path / "brand" / "logo.png").unlink()
+    problems = check_brand(tmp_path / "brand")
+    assert "brand: icon.png must be 256x256, is (256, 200)" in problems
+    assert "brand: logo.png missing" in problems
