@@ -240,7 +240,7 @@ def update_fan_mode(mode: FanMode) -> Request:
     return Request("UpdateFanMode", {"fan_mode": _member(FanMode, mode).value})
 
 
-def update_emergency_heat(*, on: bool) -> Request:
+def update_emergency_heat(on: bool) -> Request:  # noqa: FBT001
     """Build UpdateEmergencyHeat: "1" turns it on, "2" off, as the thermostat expects."""
     return Request("UpdateEmergencyHeat", {"emergency_heat": "1" if on else "2"})
 
