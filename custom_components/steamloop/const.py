@@ -1,5 +1,27 @@
 """Constants for the steamloop integration."""
 
+from __future__ import annotations
+
+import logging
 from typing import Final
 
 DOMAIN: Final = "steamloop"
+LOGGER = logging.getLogger(__package__)
+
+MANUFACTURER: Final = "Trane"
+DEFAULT_PORT: Final = 7878
+TRANE_DOMAIN: Final = "trane"
+
+# Entry data keys. host/port/secret_key match Home Assistant's own trane integration.
+CONF_SECRET_KEY: Final = "secret_key"
+CONF_FINGERPRINT: Final = "fingerprint"
+CONF_SERIAL_URL: Final = "serial_url"
+
+# How long setup waits for the first full state before retrying later (ConfigEntryNotReady).
+SETUP_TIMEOUT: Final = 20.0
+# How long the config flow waits for the user to press Pair on the thermostat.
+PAIRING_TIMEOUT: Final = 120.0
+# Login + initial burst when validating a key in the config flow.
+PROBE_TIMEOUT: Final = 15.0
+
+ISSUE_CERTIFICATE_CHANGED: Final = "certificate_changed"

@@ -1,0 +1,224 @@
+"""One climate entity per zone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.climate import (
+    ATTR_HVAC_MODE,
+    ATTR_TARGET_TEMP_HIGH,
+    ATTR_TARGET_TEMP_LOW,
+    FAN_AUTO,
+    FAN_ON,
+    ClimateEntity,
+    ClimateEntityFeature,
+    HVACAction,
+    HVACMode,
+)
+from homeassistant.const import ATTR_TEMPERATURE, PRECISION_WHOLE, UnitOfTemperature
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .client import ActivityStatus, FanMode, HoldType, ZoneMode
+from .const import DOMAIN
+from .coordinator import SteamloopConfigEntry, SteamloopCoordinator
+from .entity import SteamloopZoneEntity
+from .helpers import steamloop_action
+
+PARALLEL_UPDATES = 1
+
+FAN_CIRCULATE = "circulate"
+FAN_MODES = {FanMode.AUTO: FAN_AUTO, FanMode.ALWAYS_ON: FAN_ON, FanMode.CIRCULATE: FAN_CIRCULATE}
+FAN_MODES_REVERSE = {value: key for key, value in FAN_MODES.items()}
+SINGLE_MODES = {ZoneMode.OFF: HVACMode.OFF, ZoneMode.COOL: HVACMode.COOL, ZoneMode.HEAT: HVACMode.HEAT}
+BASE_FEATURES = (
+    ClimateEntityFeature.FAN_MODE | ClimateEntityFeature.TURN_ON | ClimateEntityFeature.TURN_OFF
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: SteamloopConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a climate entity for every zone, now and whenever one appears."""
+    coordinator = entry.runtime_data
+
+    @callback
+    def add_zones(zone_ids: frozenset[str] | set[str]) -> None:
+        async_add_entities(SteamloopClimate(coordinator, zone_id) for zone_id in sorted(zone_ids))
+
+    add_zones(set(coordinator.data.zones))
+    entry.async_on_unload(coordinator.async_add_zone_listener(add_zones))
+
+
+class SteamloopClimate(SteamloopZoneEntity, ClimateEntity):
+    """A zone's heating and cooling."""
+
+    _attr_name = None
+    _attr_translation_key = "zone"
+    _attr_temperature_unit = UnitOfTemperature.FAHRENHEIT
+    _attr_precision = PRECISION_WHOLE
+    _attr_target_temperature_step = 1.0
+    _attr_fan_modes = list(FAN_MODES.values())
+    system_fields = frozenset(
+        {"supported_modes", "fan_mode", "relative_humidity", "cooling", "heating"}
+    )
+
+    def __init__(self, coordinator: SteamloopCoordinator, zone_id: str) -> None:
+        """Initialise the zone's climate entity."""
+        super().__init__(coordinator, zone_id, "climate")
+
+    @property
+    def _range_mode(self) -> bool:
+        """Return True when the zone holds a low/high range (auto modes)."""
+        return self.zone.mode is ZoneMode.AUTO
+
+    @property
+    def supported_features(self) -> ClimateEntityFeature:
+        """Return a single target in heat/cool and a range in the auto modes."""
+        if self.zone.mode is ZoneMode.OFF:
+            return BASE_FEATURES
+        if self._range_mode:
+            return BASE_FEATURES | ClimateEntityFeature.TARGET_TEMPERATURE_RANGE
+        return BASE_FEATURES | ClimateEntityFeature.TARGET_TEMPERATURE
+
+    @property
+    def hvac_modes(self) -> list[HVACMode]:
+        """Return the modes the thermostat reports as supported."""
+        modes: list[HVACMode] = []
+        for mode in self.coordinator.data.supported_modes:
+            if mode is ZoneMode.AUTO:
+                modes += [HVACMode.HEAT_COOL, HVACMode.AUTO]
+            else:
+                modes.append(SINGLE_MODES[mode])
+        return modes
+
+    @property
+    def hvac_mode(self) -> HVACMode | None:
+        """Return auto when following the schedule, heat_cool when holding a manual range."""
+        mode = self.zone.mode
+        if mode is None:
+            return None
+        if mode is ZoneMode.AUTO:
+            return HVACMode.HEAT_COOL if self.zone.hold_type is HoldType.MANUAL else HVACMode.AUTO
+        return SINGLE_MODES[mode]
+
+    @property
+    def hvac_action(self) -> HVACAction | None:
+        """Return what the system is doing, as far as this zone's mode allows it to.
+
+        The thermostat reports heating and cooling for the whole system, not per zone.
+        """
+        state = self.coordinator.data
+        mode = self.zone.mode
+        if mode is None or state.cooling is None or state.heating is None:
+            return None
+        if mode is ZoneMode.OFF:
+            return HVACAction.OFF
+        if state.cooling is ActivityStatus.RUNNING and mode in (ZoneMode.COOL, ZoneMode.AUTO):
+            return HVACAction.COOLING
+        if state.heating is ActivityStatus.RUNNING and mode in (ZoneMode.HEAT, ZoneMode.AUTO):
+            return HVACAction.HEATING
+        return HVACAction.IDLE
+
+    @property
+    def current_temperature(self) -> float | None:
+        """Return the zone's temperature."""
+        return self.zone.indoor_temperature
+
+    @property
+    def current_humidity(self) -> float | None:
+        """Return the indoor humidity (one sensor for the whole system)."""
+        return self.coordinator.data.relative_humidity
+
+    @property
+    def target_temperature(self) -> float | None:
+        """Return the single target in heat or cool mode."""
+        if self.zone.mode is ZoneMode.HEAT:
+            return self.zone.heat_setpoint
+        if self.zone.mode is ZoneMode.COOL:
+            return self.zone.cool_setpoint
+        return None
+
+    @property
+    def target_temperature_low(self) -> float | None:
+        """Return the heating setpoint of the range."""
+        return self.zone.heat_setpoint if self._range_mode else None
+
+    @property
+    def target_temperature_high(self) -> float | None:
+        """Return the cooling setpoint of the range."""
+        return self.zone.cool_setpoint if self._range_mode else None
+
+    @property
+    def fan_mode(self) -> str | None:
+        """Return the system's fan mode."""
+        fan = self.coordinator.data.fan_mode
+        return None if fan is None else FAN_MODES[fan]
+
+    @steamloop_action
+    async def async_set_hvac_mode(self, hvac_mode: HVACMode) -> None:
+        """Set the zone's mode; auto follows the schedule, heat_cool holds the range."""
+        supervisor = self.coordinator.supervisor
+        if hvac_mode not in self.hvac_modes:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="unsupported_hvac_mode",
+                translation_placeholders={"mode": hvac_mode},
+            )
+        if hvac_mode in (HVACMode.AUTO, HVACMode.HEAT_COOL):
+            hold = HoldType.SCHEDULE if hvac_mode is HVACMode.AUTO else HoldType.MANUAL
+            if self.zone.hold_type is not hold:
+                await supervisor.set_hold_type(self.zone_id, hold)
+            await supervisor.set_zone_mode(self.zone_id, ZoneMode.AUTO)
+            return
+        zone_mode = next(key for key, value in SINGLE_MODES.items() if value is hvac_mode)
+        await supervisor.set_zone_mode(self.zone_id, zone_mode)
+
+    @steamloop_action
+    async def async_set_temperature(self, **kwargs: Any) -> None:
+        """Set the single target, or the low/high range in the auto modes."""
+        if (hvac_mode := kwargs.get(ATTR_HVAC_MODE)) is not None:
+            await self.async_set_hvac_mode(hvac_mode)
+        supervisor = self.coordinator.supervisor
+        if ATTR_TEMPERATURE in kwargs:
+            target = kwargs[ATTR_TEMPERATURE]
+            if self.zone.mode is ZoneMode.HEAT:
+                await supervisor.set_temperature(self.zone_id, heat=target)
+            elif self.zone.mode is ZoneMode.COOL:
+                await supervisor.set_temperature(self.zone_id, cool=target)
+            else:
+                raise ServiceValidationError(
+                    translation_domain=DOMAIN, translation_key="single_target_needs_heat_or_cool"
+                )
+            return
+        low, high = kwargs.get(ATTR_TARGET_TEMP_LOW), kwargs.get(ATTR_TARGET_TEMP_HIGH)
+        if low is None and high is None:
+            return
+        if not self._range_mode:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN, translation_key="range_needs_auto"
+            )
+        await supervisor.set_temperature(self.zone_id, heat=low, cool=high)
+
+    @steamloop_action
+    async def async_set_fan_mode(self, fan_mode: str) -> None:
+        """Set the system's fan mode."""
+        await self.coordinator.supervisor.set_fan_mode(FAN_MODES_REVERSE[fan_mode])
+
+    async def async_turn_on(self) -> None:
+        """Turn the zone on in auto when supported, otherwise in the first mode it has."""
+        modes = [mode for mode in self.hvac_modes if mode is not HVACMode.OFF]
+        if not modes:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="unsupported_hvac_mode",
+                translation_placeholders={"mode": HVACMode.AUTO},
+            )
+        await self.async_set_hvac_mode(HVACMode.AUTO if HVACMode.AUTO in modes else modes[0])
+
+    async def async_turn_off(self) -> None:
+        """Turn the zone off."""
+        await self.async_set_hvac_mode(HVACMode.OFF)

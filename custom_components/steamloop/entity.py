@@ -1,0 +1,94 @@
+"""Base entities: device info, availability, and writing only when our data changed."""
+
+from __future__ import annotations
+
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .client import Change, Zone
+from .const import DOMAIN, MANUFACTURER
+from .coordinator import SteamloopCoordinator
+
+
+class SteamloopEntity(CoordinatorEntity[SteamloopCoordinator]):
+    """An entity of the thermostat itself (system-wide data)."""
+
+    _attr_has_entity_name = True
+    # The ThermostatState system fields this entity shows; a change to any other is not ours.
+    system_fields: frozenset[str] = frozenset()
+    _last_shown: object = None
+
+    def __init__(self, coordinator: SteamloopCoordinator, key: str) -> None:
+        """Initialise with the thermostat device."""
+        super().__init__(coordinator)
+        self._attr_unique_id = f"{coordinator.device_key}_{key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, coordinator.device_key)}, manufacturer=MANUFACTURER
+        )
+
+    def affected_by(self, change: Change) -> bool:
+        """Return whether a state change touches what this entity shows."""
+        return not self.system_fields.isdisjoint(change.system)
+
+    def shown_values(self) -> object:
+        """Return the values this entity shows; None means "always write when affected"."""
+        return None
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write state only when availability flipped or the values we show changed."""
+        change = self.coordinator.last_change
+        if change is not None:
+            if not self.affected_by(change):
+                return
+            shown = self.shown_values()
+            if shown is not None and shown == self._last_shown:
+                return
+        self.async_write_ha_state()
+
+    @callback
+    def async_write_ha_state(self) -> None:
+        """Write the state and remember what was shown."""
+        self._last_shown = self.shown_values()
+        super().async_write_ha_state()
+
+
+class SteamloopZoneEntity(SteamloopEntity):
+    """An entity of one zone, on the zone's own device."""
+
+    def __init__(self, coordinator: SteamloopCoordinator, zone_id: str, key: str) -> None:
+        """Initialise with the zone's device, linked to the thermostat."""
+        super().__init__(coordinator, key)
+        self.zone_id = zone_id
+        zone = coordinator.data.zones[zone_id]
+        self._attr_unique_id = f"{coordinator.zone_key(zone_id)}_{key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, coordinator.zone_key(zone_id))},
+            manufacturer=MANUFACTURER,
+            via_device=(DOMAIN, coordinator.device_key),
+        )
+        if zone.name:
+            self._attr_device_info.update(name=zone.name, suggested_area=zone.name)
+        else:
+            self._attr_device_info.update(
+                translation_key="zone", translation_placeholders={"zone_id": zone_id}
+            )
+
+    @property
+    def zone(self) -> Zone:
+        """Return the zone's live state."""
+        return self.coordinator.data.zones[self.zone_id]
+
+    @property
+    def available(self) -> bool:
+        """Return True while the link is up and the thermostat still has this zone."""
+        return super().available and self.zone_id in self.coordinator.data.zones
+
+    def affected_by(self, change: Change) -> bool:
+        """Return whether a state change touches this zone or the system fields it shows."""
+        return (
+            self.zone_id in change.zones
+            or self.zone_id in change.removed
+            or super().affected_by(change)
+        )

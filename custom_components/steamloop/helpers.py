@@ -1,0 +1,100 @@
+"""Small helpers shared by setup and the config flow: building transports and finding MACs."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Callable, Coroutine, Mapping
+from functools import wraps
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Concatenate
+
+from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers.device_registry import format_mac
+
+from .client import (
+    InvalidCommandError,
+    NotReadyError,
+    SerialTransport,
+    SteamloopError,
+    TlsTransport,
+    Transport,
+)
+from .const import CONF_SERIAL_URL, DEFAULT_PORT, DOMAIN
+
+if TYPE_CHECKING:
+    from .entity import SteamloopEntity
+
+# The kernel's IPv4 neighbour table: where a host on the same network segment has its MAC.
+NEIGHBOUR_TABLE = Path("/proc/net/arp")
+
+
+def build_transport(data: Mapping[str, Any]) -> Transport:
+    """Return the transport an entry's data describes (serial when it names a serial URL)."""
+    if serial_url := data.get(CONF_SERIAL_URL):
+        return SerialTransport(serial_url)
+    return TlsTransport(data[CONF_HOST], data.get(CONF_PORT, DEFAULT_PORT))
+
+
+def fallback_unique_id(data: Mapping[str, Any]) -> str:
+    """Return the unique id used when the thermostat's MAC cannot be learnt."""
+    if serial_url := data.get(CONF_SERIAL_URL):
+        return f"serial:{serial_url}"
+    return f"{data[CONF_HOST]}:{data.get(CONF_PORT, DEFAULT_PORT)}"
+
+
+def _read_neighbour_mac(table: Path, address: str) -> str | None:
+    """Return the MAC for an IPv4 address from the neighbour table, if it is there."""
+    try:
+        lines = table.read_text(encoding="ascii", errors="replace").splitlines()[1:]
+    except OSError:
+        return None
+    for line in lines:
+        fields = line.split()
+        if len(fields) >= 4 and fields[0] == address and fields[3] != "00:00:00:00:00:00":
+            return format_mac(fields[3])
+    return None
+
+
+async def async_learn_mac(hass: HomeAssistant, host: str) -> str | None:
+    """Return the thermostat's MAC when it shares our network segment (after we talked to it)."""
+    try:
+        address = str(ipaddress.ip_address(host))
+    except ValueError:
+        try:
+            infos = await hass.loop.getaddrinfo(host, None, family=socket.AF_INET)
+        except OSError:
+            return None
+        address = str(infos[0][4][0])
+    return await hass.async_add_executor_job(_read_neighbour_mac, NEIGHBOUR_TABLE, address)
+
+
+def steamloop_action[_EntityT: "SteamloopEntity", **_P](
+    func: Callable[Concatenate[_EntityT, _P], Coroutine[Any, Any, None]],
+) -> Callable[Concatenate[_EntityT, _P], Coroutine[Any, Any, None]]:
+    """Turn client errors raised by an entity action into translated Home Assistant errors."""
+
+    @wraps(func)
+    async def wrapper(self: _EntityT, *args: _P.args, **kwargs: _P.kwargs) -> None:
+        try:
+            await func(self, *args, **kwargs)
+        except InvalidCommandError as err:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="invalid_command",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        except NotReadyError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="not_connected"
+            ) from err
+        except SteamloopError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="command_failed",
+                translation_placeholders={"error": str(err)},
+            ) from err
+
+    return wrapper
