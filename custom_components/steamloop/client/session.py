@@ -1,0 +1,388 @@
+"""One link's conversation with the thermostat: login or pairing, the initial burst, heartbeats.
+
+A Session owns a Link and the reader task that turns its bytes into messages. It never reconnects:
+when the link ends, for whatever reason, ``wait_closed`` tells why and the owner decides what next.
+``pair`` and ``probe`` are the one-shot conversations the config flow needs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from . import codec
+from .codec import Event, FrameSplitter, Message, Request, Response
+from .errors import (
+    AuthenticationError,
+    ConnectError,
+    PairingError,
+    PairingTimeoutError,
+    SteamloopError,
+)
+from .state import ThermostatState
+from .transport import Link, Transport
+
+_LOGGER = logging.getLogger(__name__)
+
+HEARTBEAT_INTERVAL: Final = 55.0
+LOGIN_TIMEOUT: Final = 10.0
+BURST_QUIET: Final = 1.0
+BURST_MAX: Final = 10.0
+SILENCE_TIMEOUT: Final = 300.0
+WRITE_TIMEOUT: Final = 10.0
+PAIRING_TIMEOUT: Final = 120.0
+PROBE_TIMEOUT: Final = 15.0
+READ_SIZE: Final = 65536
+_TEXT_LIMIT: Final = 80
+
+
+@dataclass(slots=True)
+class LinkStats:
+    """Counters and timestamps about the links a supervisor has held."""
+
+    connected_since: datetime | None = None
+    last_disconnect: datetime | None = None
+    last_disconnect_reason: str | None = None
+    connects: int = 0
+    disconnects: int = 0
+    failed_attempts: int = 0
+    frames_received: int = 0
+    frames_sent: int = 0
+    malformed_frames: int = 0
+    heartbeats_sent: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PairingResult:
+    """The key the thermostat handed out, and the certificate of the thermostat that did."""
+
+    secret_key: str
+    fingerprint: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeResult:
+    """What one successful login and burst showed."""
+
+    fingerprint: str | None
+    state: ThermostatState
+
+
+type EventSink = Callable[[int, Event], None]
+
+
+class Session:
+    """One link: reads frames, answers the login or pairing handshake, collects the burst."""
+
+    def __init__(
+        self,
+        link: Link,
+        *,
+        name: str = "thermostat",
+        stats: LinkStats | None = None,
+        generation: int = 0,
+        silence_timeout: float = SILENCE_TIMEOUT,
+    ) -> None:
+        """Start reading `link`; events go to `staging` until `go_live` names a sink."""
+        self.link = link
+        self.name = name
+        self.stats = stats if stats is not None else LinkStats()
+        self.generation = generation
+        self.staging = ThermostatState()
+        self.silent = False
+        self._loop = asyncio.get_running_loop()
+        self._splitter = FrameSplitter()
+        self._sink: EventSink | None = None
+        self._secret = ""
+        self._closed: asyncio.Future[SteamloopError] = self._loop.create_future()
+        self._waiter: asyncio.Future[str] | None = None
+        self._expect: Callable[[Message], bool] | None = None
+        self._burst: asyncio.Future[None] | None = None
+        self._quiet: asyncio.TimerHandle | None = None
+        self._silence_timeout = silence_timeout
+        self._silence: asyncio.TimerHandle | None = None
+        self._arm_silence()
+        self._reader = self._loop.create_task(self._read_loop(), name=f"steamloop reader {name}")
+
+    @property
+    def closed(self) -> bool:
+        """Return whether the link has ended."""
+        return self._closed.done()
+
+    async def wait_closed(self) -> SteamloopError:
+        """Wait until the link ends and return why."""
+        return await asyncio.shield(self._closed)
+
+    async def close(self) -> None:
+        """End the link and release everything it holds; safe to call more than once."""
+        self._end(ConnectError(f"{self.name}: link closed locally"))
+        self._reader.cancel()
+        try:
+            await asyncio.wait([self._reader])
+        finally:
+            await self.link.close()
+
+    def go_live(self, sink: EventSink) -> None:
+        """Send every further event to `sink` instead of the staging state."""
+        self._sink = sink
+
+    async def send(self, message: Message) -> None:
+        """Write one message; raise ConnectError when the link cannot take it."""
+        if self._closed.done():
+            msg = f"{self.name}: link is closed"
+            raise ConnectError(msg)
+        frame = codec.encode(message)
+        writer = self.link.writer
+        try:
+            if writer.transport.is_closing():
+                msg = f"{self.name}: link is closing"
+                raise ConnectError(msg)
+            writer.write(frame)
+            async with asyncio.timeout(WRITE_TIMEOUT):
+                await writer.drain()
+        except (OSError, RuntimeError) as err:
+            msg = f"{self.name}: write failed: {err!r}"
+            raise ConnectError(msg) from err
+        self.stats.frames_sent += 1
+        if _LOGGER.isEnabledFor(logging.DEBUG):
+            _LOGGER.debug("%s TX %s", self.name, codec.redact(frame))
+
+    async def login(self, secret_key: str) -> None:
+        """Log in; AuthenticationError when the key is refused, ConnectError on anything else."""
+        self._secret = secret_key
+        try:
+            async with asyncio.timeout(LOGIN_TIMEOUT):
+                await self._exchange(codec.login(secret_key), self._on_login_reply)
+        except TimeoutError as err:
+            msg = f"{self.name}: no login reply within {LOGIN_TIMEOUT:g} s"
+            raise ConnectError(msg) from err
+
+    async def pair(self) -> str:
+        """Ask for a key with an empty login and acknowledge the one the thermostat sends."""
+        key = await self._exchange(codec.login(""), self._on_pairing_reply)
+        self._secret = key
+        await self.send(codec.secret_key_updated(key))
+        return key
+
+    async def sync(self) -> ThermostatState:
+        """Collect the initial burst into `staging`: done after 1 s without a frame, or 10 s."""
+        if self._closed.done():
+            raise self._closed.result()
+        burst = self._burst = self._loop.create_future()
+        self._quiet = self._loop.call_later(BURST_QUIET, self._burst_over)
+        limit = self._loop.call_later(BURST_MAX, self._burst_over)
+        try:
+            await burst
+        finally:
+            limit.cancel()
+            if self._quiet is not None:
+                self._quiet.cancel()
+            self._burst = self._quiet = None
+        return self.staging
+
+    async def serve(self, heartbeat_interval: float = HEARTBEAT_INTERVAL) -> SteamloopError:
+        """Send heartbeats until the link ends; return why it ended."""
+        while True:
+            try:
+                async with asyncio.timeout(heartbeat_interval):
+                    return await self.wait_closed()
+            except TimeoutError:
+                pass
+            # Whatever stopped the link since the check inside send() surfaces as ConnectError.
+            await self.send(codec.heartbeat())
+            self.stats.heartbeats_sent += 1
+
+    async def _exchange(self, message: Message, expect: Callable[[Message], bool]) -> str:
+        """Send `message` and wait for the reply that `expect` resolves the waiter with."""
+        if self._closed.done():
+            raise self._closed.result()
+        waiter: asyncio.Future[str] = self._loop.create_future()
+        self._waiter = waiter
+        self._expect = expect
+        try:
+            await self.send(message)
+            return await waiter
+        finally:
+            self._waiter = self._expect = None
+            if not waiter.done():
+                waiter.cancel()
+
+    def _resolve(self, result: str | SteamloopError) -> None:
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            return
+        if isinstance(result, SteamloopError):
+            waiter.set_exception(result)
+        else:
+            waiter.set_result(result)
+
+    def _on_login_reply(self, message: Message) -> bool:
+        if not isinstance(message, Response):
+            return False
+        if message.name == "LoginResponse":
+            status = message.fields.get("status")
+            if status == "1":
+                self._resolve("")
+            elif status is None:
+                # A reply without a status says nothing about the key; retrying is the safe bet.
+                self._resolve(ConnectError(f"{self.name}: LoginResponse without a status"))
+            else:
+                self._resolve(
+                    AuthenticationError(
+                        f"the thermostat rejected the key (status {self._text(status)})"
+                    )
+                )
+            return True
+        if message.name == "Error":
+            self._resolve(
+                AuthenticationError(f"the thermostat refused the login: {self._error(message)}")
+            )
+            return True
+        return False
+
+    def _on_pairing_reply(self, message: Message) -> bool:
+        if isinstance(message, Request) and message.name == "SetSecretKey":
+            key = message.fields.get("secret_key", "")
+            self._resolve(key or PairingError("the thermostat sent an empty key"))
+            return True
+        if not isinstance(message, Response):
+            return False
+        if message.name == "LoginResponse":
+            status = message.fields.get("status")
+            if status != "1":
+                self._resolve(PairingError(f"pairing refused (status {self._text(status or '')})"))
+            return True
+        if message.name == "Error":
+            self._resolve(PairingError(f"pairing refused: {self._error(message)}"))
+            return True
+        return False
+
+    def _error(self, message: Response) -> str:
+        kind = message.fields.get("error_type", "")
+        description = message.fields.get("description", "")
+        return f"{self._text(kind)}: {self._text(description)}"
+
+    def _text(self, value: str) -> str:
+        """Return a bounded, key-free rendering of text the thermostat sent."""
+        if self._secret:
+            value = value.replace(self._secret, codec.REDACTED)
+        return codec.redact(value, _TEXT_LIMIT)
+
+    def _burst_over(self) -> None:
+        if self._burst is not None and not self._burst.done():
+            self._burst.set_result(None)
+
+    def _arm_silence(self) -> None:
+        if self._silence is not None:
+            self._silence.cancel()
+        self._silence = self._loop.call_later(self._silence_timeout, self._went_silent)
+
+    def _went_silent(self) -> None:
+        self.silent = True
+        self._end(ConnectError(f"{self.name}: no frame for {self._silence_timeout:g} s"))
+
+    def _end(self, reason: SteamloopError) -> None:
+        """Record why the link ended, wake whoever waits on it and stop its timers; once."""
+        if self._closed.done():
+            return
+        self._closed.set_result(reason)
+        for handle in (self._silence, self._quiet):
+            if handle is not None:
+                handle.cancel()
+        self._resolve(reason)
+        if self._burst is not None and not self._burst.done():
+            self._burst.set_exception(reason)
+        if not self.link.writer.transport.is_closing():
+            self.link.writer.close()
+
+    async def _read_loop(self) -> None:
+        reader = self.link.reader
+        try:
+            while data := await reader.read(READ_SIZE):
+                for frame in self._splitter.feed(data):
+                    self._on_frame(frame)
+            reason: SteamloopError = ConnectError(f"{self.name}: the thermostat closed the link")
+        except SteamloopError as err:
+            reason = err
+        except OSError as err:
+            reason = ConnectError(f"{self.name}: link lost: {err!r}")
+            reason.__cause__ = err
+        self._end(reason)
+
+    def _on_frame(self, frame: bytes) -> None:
+        """Handle one received frame; nothing raises out of here."""
+        self.stats.frames_received += 1
+        # Any frame, even one we cannot parse, shows the thermostat is alive.
+        if not self._closed.done():
+            self._arm_silence()
+        if self._quiet is not None:
+            self._quiet.cancel()
+            self._quiet = self._loop.call_later(BURST_QUIET, self._burst_over)
+        if _LOGGER.isEnabledFor(logging.DEBUG):
+            _LOGGER.debug("%s RX %s", self.name, codec.redact(frame))
+        message = codec.decode(frame)
+        if message is None:
+            self.stats.malformed_frames += 1
+            _LOGGER.debug("%s dropped a malformed frame", self.name)
+            return
+        try:
+            self._dispatch(message)
+        except Exception:
+            _LOGGER.exception("%s failed to handle a %s", self.name, type(message).__name__)
+
+    def _dispatch(self, message: Message) -> None:
+        if self._expect is not None and self._expect(message):
+            return
+        if isinstance(message, Event):
+            if self._sink is not None:
+                self._sink(self.generation, message)
+            else:
+                self.staging.apply(message)
+        elif isinstance(message, Response | Request):
+            _LOGGER.debug("%s ignored %s %s", self.name, type(message).__name__, message.name)
+
+
+async def pair(
+    transport: Transport,
+    *,
+    timeout: float = PAIRING_TIMEOUT,  # noqa: ASYNC109 - a deadline for the whole pairing
+) -> PairingResult:
+    """Pair with a thermostat in pairing mode; PairingTimeoutError when none answers in time."""
+    try:
+        async with asyncio.timeout(timeout):
+            link = await transport.connect()
+            session = Session(link, name=transport.name)
+            try:
+                key = await session.pair()
+            finally:
+                await session.close()
+    except TimeoutError as err:
+        msg = f"{transport.name}: no key within {timeout:g} s (is the thermostat in pairing mode?)"
+        raise PairingTimeoutError(msg) from err
+    return PairingResult(secret_key=key, fingerprint=link.peer_fingerprint)
+
+
+async def probe(
+    transport: Transport,
+    secret_key: str,
+    *,
+    timeout: float = PROBE_TIMEOUT,  # noqa: ASYNC109 - a deadline for the whole probe
+) -> ProbeResult:
+    """Log in once, collect the burst and disconnect: proves the host and the key work."""
+    try:
+        async with asyncio.timeout(timeout):
+            link = await transport.connect()
+            session = Session(link, name=transport.name)
+            try:
+                await session.login(secret_key)
+                state = await session.sync()
+            finally:
+                await session.close()
+    except TimeoutError as err:
+        msg = f"{transport.name}: no login and burst within {timeout:g} s"
+        raise ConnectError(msg) from err
+    return ProbeResult(fingerprint=link.peer_fingerprint, state=state)

@@ -1,0 +1,438 @@
+"""The connection owner: keeps one thermostat link up, tells listeners, and sends commands.
+
+One task (``run``) walks the LinkState machine. Every failed attempt, whatever raised it, goes to
+one handler that logs it and picks the delay before the next attempt; only a refused key or a
+foreign certificate stop the retries. The ThermostatState object lives as long as the supervisor:
+each (re)sync is collected in a fresh staging state and copied into it in place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Final
+
+from . import codec
+from .codec import Event
+from .errors import (
+    AuthenticationError,
+    CertificateMismatchError,
+    ConnectError,
+    InvalidCommandError,
+    NotReadyError,
+    SteamloopError,
+)
+from .models import FanMode, HoldType, ZoneMode
+from .session import LinkStats, Session
+from .state import Change, ThermostatState, Zone
+from .transport import Transport
+
+_LOGGER = logging.getLogger(__name__)
+
+FIRST_RETRY_MAX: Final = 1.0
+RETRY_CAP: Final = 10.0
+# A link must stay up this long before a drop is treated as a fresh outage (first retry < 1 s);
+# a thermostat that drops every link right after the burst climbs the backoff instead.
+STABLE_AFTER: Final = 60.0
+SETPOINT_RANGE: Final = (32.0, 110.0)
+
+REASON_AUTH: Final = "authentication failed"
+REASON_CERT: Final = "certificate mismatch"
+
+type AvailabilityListener = Callable[[bool, str | None], None]
+type StateListener = Callable[[Change], None]
+
+
+class LinkState(StrEnum):
+    """Where the supervisor is in its life."""
+
+    DISCONNECTED = "disconnected"
+    CONNECTING = "connecting"
+    SYNCING = "syncing"
+    READY = "ready"
+    AUTH_FAILED = "auth_failed"
+    CERT_MISMATCH = "cert_mismatch"
+    STOPPED = "stopped"
+
+
+_GIVEN_UP: Final = frozenset({LinkState.AUTH_FAILED, LinkState.CERT_MISMATCH, LinkState.STOPPED})
+
+
+class Supervisor:
+    """Keeps a thermostat connected and its state fresh."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        secret_key: str,
+        *,
+        expected_fingerprint: str | None = None,
+        rng: random.Random | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        """Supervise `transport`; pin the peer to `expected_fingerprint` when given."""
+        self.transport = transport
+        self.state = ThermostatState()
+        self.link_state = LinkState.DISCONNECTED
+        self.fingerprint: str | None = None
+        self.stats = LinkStats()
+        self.last_error: SteamloopError | None = None
+        self._secret_key = secret_key
+        self._expected = (
+            expected_fingerprint.replace(":", "").lower() if expected_fingerprint else None
+        )
+        self._rng = rng if rng is not None else random.Random()  # noqa: S311 - jitter, not crypto
+        self._now = now if now is not None else _utcnow
+        self._available = False
+        self._availability_listeners: list[AvailabilityListener] = []
+        self._state_listeners: list[StateListener] = []
+        self._ready_waiters: set[asyncio.Future[None]] = set()
+        self._session: Session | None = None
+        self._generation = 0
+        self._retries = 0
+        self._outage_logged = False
+        self._refreshing = False
+        self._stable: asyncio.TimerHandle | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    @property
+    def available(self) -> bool:
+        """Return whether entities should show as available (READY, or refreshing a READY link)."""
+        return self._available
+
+    def add_availability_listener(self, listener: AvailabilityListener) -> Callable[[], None]:
+        """Call `listener(available, reason)` on every availability transition."""
+        self._availability_listeners.append(listener)
+        return lambda: _discard(self._availability_listeners, listener)
+
+    def add_state_listener(self, listener: StateListener) -> Callable[[], None]:
+        """Call `listener(change)` per state-changing event and once per completed sync."""
+        self._state_listeners.append(listener)
+        return lambda: _discard(self._state_listeners, listener)
+
+    async def run(self) -> None:
+        """Own the link until stop(), or until the key is refused or the certificate differs."""
+        if self._task is not None:
+            msg = "the supervisor is already running"
+            raise RuntimeError(msg)
+        task = self._task = asyncio.current_task()
+        try:
+            await self._supervise()
+        except asyncio.CancelledError:
+            if self._stopping and task is not None and task.uncancel() == 0:
+                return
+            raise
+        finally:
+            if self._stable is not None:
+                self._stable.cancel()
+            if self.link_state not in _GIVEN_UP or self._stopping:
+                self.link_state = LinkState.STOPPED
+            self._fail_waiters(ConnectError(f"{self.transport.name}: supervisor stopped"))
+
+    async def stop(self) -> None:
+        """Stop for good and release every task, timer and socket; idempotent."""
+        self._stopping = True
+        task = self._task
+        if task is not None and task is not asyncio.current_task() and not task.done():
+            task.cancel()
+            await asyncio.wait([task])
+        self.link_state = LinkState.STOPPED
+        self._available = False
+        self._fail_waiters(ConnectError(f"{self.transport.name}: supervisor stopped"))
+
+    async def wait_ready(self, timeout: float) -> None:  # noqa: ASYNC109 - the owner's deadline
+        """Return once READY; raise the give-up error, or ConnectError after `timeout` seconds."""
+        if self.link_state is LinkState.READY:
+            return
+        if self.link_state in _GIVEN_UP:
+            raise self.last_error or ConnectError(f"{self.transport.name}: supervisor stopped")
+        waiter = asyncio.get_running_loop().create_future()
+        self._ready_waiters.add(waiter)
+        try:
+            async with asyncio.timeout(timeout):
+                await waiter
+        except TimeoutError:
+            msg = f"{self.transport.name}: not ready within {timeout:g} s"
+            raise ConnectError(msg) from self.last_error
+        finally:
+            self._ready_waiters.discard(waiter)
+
+    async def _supervise(self) -> None:
+        delay = 0.0
+        while not self._stopping:
+            if delay:
+                await asyncio.sleep(delay)
+            try:
+                reason, silent = await self._attempt()
+            except Exception as err:  # noqa: BLE001 - every failure, expected or not, goes to one handler
+                next_delay = self._attempt_failed(err)
+                if next_delay is None:
+                    return
+                delay = next_delay
+            else:
+                delay = self._link_ended(reason, silent=silent)
+
+    async def _attempt(self) -> tuple[SteamloopError, bool]:
+        """Connect, log in, sync and serve one link; return why it ended and whether by silence."""
+        self._set_link_state(LinkState.CONNECTING)
+        link = await self.transport.connect()
+        self._generation += 1
+        session = Session(
+            link, name=self.transport.name, stats=self.stats, generation=self._generation
+        )
+        self._session = session
+        try:
+            self.fingerprint = link.peer_fingerprint
+            if self._expected and link.peer_fingerprint and link.peer_fingerprint != self._expected:
+                raise CertificateMismatchError(self._expected, link.peer_fingerprint)
+            await session.login(self._secret_key)
+            self._set_link_state(LinkState.SYNCING)
+            fresh = await session.sync()
+            # No await between the end of the burst and going live: no event can fall in between.
+            change = self.state.sync_from(fresh)
+            session.go_live(self._on_event)
+            self._went_ready(change)
+            return await session.serve(), session.silent
+        finally:
+            self._session = None
+            if self._stable is not None:
+                self._stable.cancel()
+            if self.link_state is LinkState.READY:
+                self._set_link_state(LinkState.DISCONNECTED)
+                self.stats.connected_since = None
+            await session.close()
+
+    def _went_ready(self, change: Change) -> None:
+        self._notify_state(change)
+        self._set_link_state(LinkState.READY)
+        self.stats.connects += 1
+        self.stats.connected_since = self._now()
+        self.last_error = None
+        if self._outage_logged:
+            _LOGGER.info("Reconnected to %s", self.transport.name)
+        self._outage_logged = False
+        self._refreshing = False
+        self._stable = asyncio.get_running_loop().call_later(STABLE_AFTER, self._link_stable)
+        self._set_available(available=True, reason=None)
+        for waiter in self._ready_waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def _link_stable(self) -> None:
+        self._retries = 0
+
+    def _link_ended(self, reason: SteamloopError, *, silent: bool) -> float:
+        """Handle the end of a READY link; return the delay before the next attempt."""
+        self.last_error = reason
+        self.stats.disconnects += 1
+        self.stats.last_disconnect = self._now()
+        self.stats.last_disconnect_reason = str(reason)
+        if silent:
+            # Silence proves nothing either way: reconnect at once and stay available meanwhile.
+            _LOGGER.info("%s; refreshing the link", reason)
+            self._refreshing = True
+            return 0.0
+        _LOGGER.warning("Lost the link to %s: %s", self.transport.name, reason)
+        self._outage_logged = True
+        self._set_available(available=False, reason=str(reason))
+        return self._backoff()
+
+    def _attempt_failed(self, err: Exception) -> float | None:
+        """Log a failed attempt; return the delay before the next, or None to give up."""
+        name = self.transport.name
+        if isinstance(err, AuthenticationError):
+            self._give_up(LinkState.AUTH_FAILED, err, REASON_AUTH)
+            return None
+        if isinstance(err, CertificateMismatchError):
+            self._give_up(LinkState.CERT_MISMATCH, err, REASON_CERT)
+            return None
+        self.stats.failed_attempts += 1
+        if isinstance(err, SteamloopError):
+            error = err
+            level = logging.DEBUG if self._outage_logged else logging.WARNING
+            _LOGGER.log(level, "Cannot connect to %s: %s", name, err)
+        else:
+            error = ConnectError(f"{name}: unexpected {type(err).__name__}")
+            error.__cause__ = err
+            _LOGGER.error("Unexpected error while connecting to %s", name, exc_info=err)
+        self.last_error = error
+        self._outage_logged = True
+        self._set_link_state(LinkState.DISCONNECTED)
+        if self._refreshing:
+            self._refreshing = False
+        self._set_available(available=False, reason=str(error))
+        return self._backoff()
+
+    def _give_up(self, link_state: LinkState, err: SteamloopError, reason: str) -> None:
+        _LOGGER.error("Giving up on %s: %s", self.transport.name, err)
+        self.last_error = err
+        self._set_link_state(link_state)
+        self._refreshing = False
+        # Told even when already unavailable: giving up is news the owner must act on.
+        self._set_available(available=False, reason=reason, force=True)
+        self._fail_waiters(err)
+
+    def _backoff(self) -> float:
+        """Full-jitter backoff: the first retry within 1 s, later ones within min(10, 2**n) s."""
+        retries = self._retries
+        self._retries += 1
+        if retries == 0:
+            return self._rng.uniform(0.0, FIRST_RETRY_MAX)
+        return self._rng.uniform(0.0, min(RETRY_CAP, 2.0 ** min(retries, 8)))
+
+    def _set_link_state(self, link_state: LinkState) -> None:
+        if self.link_state is not link_state:
+            _LOGGER.debug("%s: %s -> %s", self.transport.name, self.link_state, link_state)
+            self.link_state = link_state
+
+    def _set_available(self, *, available: bool, reason: str | None, force: bool = False) -> None:
+        if self._available is available and not force:
+            return
+        self._available = available
+        for listener in list(self._availability_listeners):
+            try:
+                listener(available, reason)
+            except Exception:
+                _LOGGER.exception("Availability listener %r failed", listener)
+
+    def _notify_state(self, change: Change) -> None:
+        for listener in list(self._state_listeners):
+            try:
+                listener(change)
+            except Exception:
+                _LOGGER.exception("State listener %r failed", listener)
+
+    def _fail_waiters(self, err: SteamloopError) -> None:
+        for waiter in self._ready_waiters:
+            if not waiter.done():
+                waiter.set_exception(err)
+
+    def _on_event(self, generation: int, event: Event) -> None:
+        if generation != self._generation:
+            _LOGGER.debug("Ignoring %s from an old link", event.name)
+            return
+        if change := self.state.apply(event):
+            self._notify_state(change)
+
+    # Commands: validated against the current state, sent only while READY, never with defaults.
+
+    async def set_temperature(
+        self,
+        zone_id: str,
+        *,
+        heat: float | None = None,
+        cool: float | None = None,
+        hold_type: HoldType | None = None,
+    ) -> None:
+        """Set one or both setpoints; the side not given moves to keep the deadband."""
+        session = self._ready()
+        zone = self._zone(zone_id)
+        if heat is None and cool is None:
+            if hold_type is None:
+                msg = "give a heat or cool setpoint"
+                raise InvalidCommandError(msg)
+            await self.set_hold_type(zone_id, hold_type)
+            return
+        for value in (heat, cool):
+            if value is not None and not (
+                math.isfinite(value) and SETPOINT_RANGE[0] <= value <= SETPOINT_RANGE[1]
+            ):
+                msg = f"setpoint {value!r} is outside {SETPOINT_RANGE[0]:g}-{SETPOINT_RANGE[1]:g}"
+                raise InvalidCommandError(msg)
+        new_heat, new_cool, deadband = _setpoints(zone, heat, cool)
+        await session.send(
+            codec.update_setpoint(
+                zone_id,
+                heat=new_heat,
+                cool=new_cool,
+                deadband=deadband,
+                # A setpoint change holds until changed again unless the caller says otherwise.
+                hold_type=HoldType.MANUAL if hold_type is None else _member(HoldType, hold_type),
+            ),
+        )
+
+    async def set_hold_type(self, zone_id: str, hold_type: HoldType) -> None:
+        """Re-send the zone's current setpoints with a new hold type."""
+        session = self._ready()
+        zone = self._zone(zone_id)
+        hold = _member(HoldType, hold_type)
+        heat, cool, deadband = _setpoints(zone, None, None)
+        await session.send(
+            codec.update_setpoint(zone_id, heat=heat, cool=cool, deadband=deadband, hold_type=hold),
+        )
+
+    async def set_zone_mode(self, zone_id: str, mode: ZoneMode) -> None:
+        """Change a zone's mode; it must be one the thermostat reported as supported."""
+        session = self._ready()
+        self._zone(zone_id)
+        zone_mode = _member(ZoneMode, mode)
+        if zone_mode not in self.state.supported_modes:
+            msg = f"mode {zone_mode.name} is not supported by this thermostat"
+            raise InvalidCommandError(msg)
+        await session.send(codec.update_zone_mode(zone_id, zone_mode))
+
+    async def set_fan_mode(self, mode: FanMode) -> None:
+        """Change the system fan mode."""
+        session = self._ready()
+        await session.send(codec.update_fan_mode(_member(FanMode, mode)))
+
+    async def set_emergency_heat(self, on: bool) -> None:  # noqa: FBT001
+        """Turn emergency heat on or off."""
+        session = self._ready()
+        await session.send(codec.update_emergency_heat(on=on))
+
+    def _ready(self) -> Session:
+        session = self._session
+        if self.link_state is not LinkState.READY or session is None or session.closed:
+            msg = f"{self.transport.name} is not ready ({self.link_state})"
+            raise NotReadyError(msg)
+        return session
+
+    def _zone(self, zone_id: str) -> Zone:
+        zone = self.state.zones.get(zone_id)
+        if zone is None:
+            msg = f"unknown zone {zone_id!r}"
+            raise InvalidCommandError(msg)
+        return zone
+
+
+def _setpoints(zone: Zone, heat: float | None, cool: float | None) -> tuple[float, float, float]:
+    """Merge requested and current setpoints; the side not given moves to keep the deadband."""
+    new_heat = zone.heat_setpoint if heat is None else heat
+    new_cool = zone.cool_setpoint if cool is None else cool
+    deadband = zone.deadband
+    if new_heat is None or new_cool is None or deadband is None:
+        msg = f"zone {zone.zone_id!r} has not reported its setpoints and deadband yet"
+        raise InvalidCommandError(msg)
+    if new_cool - new_heat < deadband:
+        if heat is not None and cool is not None:
+            msg = f"cool {cool:g} must be at least {deadband:g} above heat {heat:g}"
+            raise InvalidCommandError(msg)
+        if heat is not None:
+            new_cool = new_heat + deadband
+        else:
+            new_heat = new_cool - deadband
+    return new_heat, new_cool, deadband
+
+
+def _member[E: StrEnum](enum: type[E], value: str) -> E:
+    try:
+        return enum(value)
+    except ValueError:
+        msg = f"{value!r} is not a valid {enum.__name__}"
+        raise InvalidCommandError(msg) from None
+
+
+def _discard[T](items: list[T], item: T) -> None:
+    if item in items:
+        items.remove(item)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
