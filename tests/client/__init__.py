@@ -1,0 +1,1 @@
+"""Tests for the client package, which runs without Home Assistant."""
