@@ -5,7 +5,8 @@ from __future__ import annotations
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import issue_registry as ir
 
 from .client import (
     AuthenticationError,
@@ -26,7 +27,7 @@ from .coordinator import (
     SteamloopCoordinator,
     async_create_certificate_issue,
 )
-from .helpers import build_transport
+from .helpers import build_transport, is_mac
 
 PLATFORMS = [Platform.CLIMATE, Platform.SELECT, Platform.SENSOR, Platform.SWITCH]
 
@@ -76,14 +77,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: SteamloopConfigEntry) ->
 
     entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _stop))
 
-    mac = entry.unique_id if entry.unique_id and entry.unique_id.count(":") == 5 else None
-    dr.async_get(hass).async_get_or_create(
+    mac = entry.unique_id if is_mac(entry.unique_id) else None
+    device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id,
         identifiers={(DOMAIN, coordinator.device_key)},
         connections={(dr.CONNECTION_NETWORK_MAC, mac)} if mac else set(),
         manufacturer=MANUFACTURER,
         name=entry.title,
     )
+    coordinator.device_id = device.id
     entry.runtime_data = coordinator
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True

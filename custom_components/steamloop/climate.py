@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.components.climate import (
+from homeassistant.components.climate import ClimateEntity
+from homeassistant.components.climate.const import (
     ATTR_HVAC_MODE,
     ATTR_TARGET_TEMP_HIGH,
     ATTR_TARGET_TEMP_LOW,
     FAN_AUTO,
     FAN_ON,
-    ClimateEntity,
     ClimateEntityFeature,
     HVACAction,
     HVACMode,
@@ -31,7 +31,11 @@ PARALLEL_UPDATES = 1
 FAN_CIRCULATE = "circulate"
 FAN_MODES = {FanMode.AUTO: FAN_AUTO, FanMode.ALWAYS_ON: FAN_ON, FanMode.CIRCULATE: FAN_CIRCULATE}
 FAN_MODES_REVERSE = {value: key for key, value in FAN_MODES.items()}
-SINGLE_MODES = {ZoneMode.OFF: HVACMode.OFF, ZoneMode.COOL: HVACMode.COOL, ZoneMode.HEAT: HVACMode.HEAT}
+SINGLE_MODES = {
+    ZoneMode.OFF: HVACMode.OFF,
+    ZoneMode.COOL: HVACMode.COOL,
+    ZoneMode.HEAT: HVACMode.HEAT,
+}
 BASE_FEATURES = (
     ClimateEntityFeature.FAN_MODE | ClimateEntityFeature.TURN_ON | ClimateEntityFeature.TURN_OFF
 )

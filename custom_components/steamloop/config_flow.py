@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
-import voluptuous as vol
+import probatio as vol
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     ConfigEntry,
@@ -46,13 +46,17 @@ from .const import (
     PROBE_TIMEOUT,
     TRANE_DOMAIN,
 )
-from .helpers import async_learn_mac, build_transport, fallback_unique_id
+from .helpers import async_learn_mac, build_transport, fallback_unique_id, is_mac
 
 CONF_ENTRY = "entry"
 PAIR_PATH = "Menu > Settings > Network > Advanced Setup > Remote Connection > Pair"
 
 KEY_SCHEMA = vol.Schema(
-    {vol.Required(CONF_SECRET_KEY): TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))}
+    {
+        vol.Required(CONF_SECRET_KEY): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.PASSWORD)
+        )
+    }
 )
 
 
@@ -104,7 +108,10 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask for the thermostat's address."""
         if user_input is not None:
-            self._data = {CONF_HOST: user_input[CONF_HOST].strip(), CONF_PORT: user_input[CONF_PORT]}
+            self._data = {
+                CONF_HOST: user_input[CONF_HOST].strip(),
+                CONF_PORT: user_input[CONF_PORT],
+            }
             self._async_abort_entries_match({CONF_HOST: self._data[CONF_HOST]})
             return await self.async_step_credentials()
         return self.async_show_form(step_id="network", data_schema=_network_schema({}))
@@ -181,8 +188,10 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Store the key the thermostat handed out."""
-        assert self._pairing is not None
-        return await self._async_finish(self._pairing.secret_key, self._pairing.fingerprint)
+        pairing = self._pairing
+        if pairing is None:  # pragma: no cover - only reachable through progress_done
+            return self.async_abort(reason="unknown_device")
+        return await self._async_finish(pairing.secret_key, pairing.fingerprint)
 
     async def async_step_migrate(
         self, user_input: dict[str, Any] | None = None
@@ -200,10 +209,14 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
             else:
                 self._migrated_from = old.title
                 return await self._async_finish(key)
-        options = [SelectOptionDict(value=entry_id, label=e.title) for entry_id, e in entries.items()]
+        options = [
+            SelectOptionDict(value=entry_id, label=e.title) for entry_id, e in entries.items()
+        ]
         return self.async_show_form(
             step_id="migrate",
-            data_schema=vol.Schema({vol.Required(CONF_ENTRY): SelectSelector(SelectSelectorConfig(options=options))}),
+            data_schema=vol.Schema(
+                {vol.Required(CONF_ENTRY): SelectSelector(SelectSelectorConfig(options=options))}
+            ),
             errors=errors,
         )
 
@@ -216,7 +229,9 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """Start over the key when the thermostat rejected it."""
         self._data = {
-            key: entry_data[key] for key in (CONF_HOST, CONF_PORT, CONF_SERIAL_URL) if key in entry_data
+            key: entry_data[key]
+            for key in (CONF_HOST, CONF_PORT, CONF_SERIAL_URL)
+            if key in entry_data
         }
         return await self.async_step_reauth_confirm()
 
@@ -278,7 +293,7 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> str | None:
         """Return an abort reason when the new address answers as another thermostat."""
         if CONF_HOST in data and (mac := await async_learn_mac(self.hass, data[CONF_HOST])):
-            if entry.unique_id != mac and entry.unique_id and entry.unique_id.count(":") == 5:
+            if entry.unique_id != mac and is_mac(entry.unique_id):
                 return "wrong_device"
             return None
         pinned = entry.data.get(CONF_FINGERPRINT)

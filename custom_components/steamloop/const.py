@@ -13,7 +13,7 @@ DEFAULT_PORT: Final = 7878
 TRANE_DOMAIN: Final = "trane"
 
 # Entry data keys. host/port/secret_key match Home Assistant's own trane integration.
-CONF_SECRET_KEY: Final = "secret_key"
+CONF_SECRET_KEY: Final = "secret_key"  # noqa: S105 - the name of a field, not a secret
 CONF_FINGERPRINT: Final = "fingerprint"
 CONF_SERIAL_URL: Final = "serial_url"
 

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from .client import (
@@ -36,6 +37,8 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         # None means "everything changed": every entity writes (availability flips, first sync).
         self.last_change: Change | None = None
         self.last_update_success = False
+        # The thermostat's device, which zone devices are linked to; set once it is registered.
+        self.device_id = ""
         self._announced_loss = False
         self._zone_listeners: list[Callable[[frozenset[str]], None]] = []
 

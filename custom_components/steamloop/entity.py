@@ -45,13 +45,8 @@ class SteamloopEntity(CoordinatorEntity[SteamloopCoordinator]):
             shown = self.shown_values()
             if shown is not None and shown == self._last_shown:
                 return
-        self.async_write_ha_state()
-
-    @callback
-    def async_write_ha_state(self) -> None:
-        """Write the state and remember what was shown."""
         self._last_shown = self.shown_values()
-        super().async_write_ha_state()
+        self.async_write_ha_state()
 
 
 class SteamloopZoneEntity(SteamloopEntity):
@@ -63,16 +58,22 @@ class SteamloopZoneEntity(SteamloopEntity):
         self.zone_id = zone_id
         zone = coordinator.data.zones[zone_id]
         self._attr_unique_id = f"{coordinator.zone_key(zone_id)}_{key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, coordinator.zone_key(zone_id))},
-            manufacturer=MANUFACTURER,
-            via_device=(DOMAIN, coordinator.device_key),
-        )
+        identifiers = {(DOMAIN, coordinator.zone_key(zone_id))}
         if zone.name:
-            self._attr_device_info.update(name=zone.name, suggested_area=zone.name)
+            self._attr_device_info = DeviceInfo(
+                identifiers=identifiers,
+                manufacturer=MANUFACTURER,
+                via_device_id=coordinator.device_id,
+                name=zone.name,
+                suggested_area=zone.name,
+            )
         else:
-            self._attr_device_info.update(
-                translation_key="zone", translation_placeholders={"zone_id": zone_id}
+            self._attr_device_info = DeviceInfo(
+                identifiers=identifiers,
+                manufacturer=MANUFACTURER,
+                via_device_id=coordinator.device_id,
+                translation_key="zone",
+                translation_placeholders={"zone_id": zone_id},
             )
 
     @property

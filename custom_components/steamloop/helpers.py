@@ -5,9 +5,8 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Callable, Coroutine, Mapping
-from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Concatenate
+from typing import Any
 
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
@@ -24,11 +23,11 @@ from .client import (
 )
 from .const import CONF_SERIAL_URL, DEFAULT_PORT, DOMAIN
 
-if TYPE_CHECKING:
-    from .entity import SteamloopEntity
-
 # The kernel's IPv4 neighbour table: where a host on the same network segment has its MAC.
 NEIGHBOUR_TABLE = Path("/proc/net/arp")
+# Columns of a neighbour table line: address, hw type, flags, MAC, mask, device.
+_MAC_COLUMN = 3
+MAC_SEPARATORS = 5
 
 
 def build_transport(data: Mapping[str, Any]) -> Transport:
@@ -36,6 +35,11 @@ def build_transport(data: Mapping[str, Any]) -> Transport:
     if serial_url := data.get(CONF_SERIAL_URL):
         return SerialTransport(serial_url)
     return TlsTransport(data[CONF_HOST], data.get(CONF_PORT, DEFAULT_PORT))
+
+
+def is_mac(unique_id: str | None) -> bool:
+    """Return True when a unique id is a MAC address (not the fallback)."""
+    return unique_id is not None and unique_id.count(":") == MAC_SEPARATORS
 
 
 def fallback_unique_id(data: Mapping[str, Any]) -> str:
@@ -53,8 +57,10 @@ def _read_neighbour_mac(table: Path, address: str) -> str | None:
         return None
     for line in lines:
         fields = line.split()
-        if len(fields) >= 4 and fields[0] == address and fields[3] != "00:00:00:00:00:00":
-            return format_mac(fields[3])
+        if len(fields) > _MAC_COLUMN and fields[0] == address:
+            mac = fields[_MAC_COLUMN]
+            if mac != "00:00:00:00:00:00":
+                return format_mac(mac)
     return None
 
 
@@ -71,15 +77,14 @@ async def async_learn_mac(hass: HomeAssistant, host: str) -> str | None:
     return await hass.async_add_executor_job(_read_neighbour_mac, NEIGHBOUR_TABLE, address)
 
 
-def steamloop_action[_EntityT: "SteamloopEntity", **_P](
-    func: Callable[Concatenate[_EntityT, _P], Coroutine[Any, Any, None]],
-) -> Callable[Concatenate[_EntityT, _P], Coroutine[Any, Any, None]]:
+def steamloop_action[**P](
+    func: Callable[P, Coroutine[Any, Any, None]],
+) -> Callable[P, Coroutine[Any, Any, None]]:
     """Turn client errors raised by an entity action into translated Home Assistant errors."""
 
-    @wraps(func)
-    async def wrapper(self: _EntityT, *args: _P.args, **kwargs: _P.kwargs) -> None:
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
         try:
-            await func(self, *args, **kwargs)
+            await func(*args, **kwargs)
         except InvalidCommandError as err:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant import data_entry_flow
-from homeassistant.components.repairs import RepairsFlow
+from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_FINGERPRINT
@@ -19,9 +18,7 @@ class CertificateChangedRepairFlow(RepairsFlow):
         self._entry_id = entry_id
         self._fingerprint = fingerprint
 
-    async def async_step_init(
-        self, user_input: dict[str, Any] | None = None
-    ) -> data_entry_flow.FlowResult:
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> RepairsFlowResult:
         """Offer the two ways out."""
         entry = self.hass.config_entries.async_get_entry(self._entry_id)
         if entry is None:
@@ -32,9 +29,7 @@ class CertificateChangedRepairFlow(RepairsFlow):
             description_placeholders={"title": entry.title},
         )
 
-    async def async_step_trust(
-        self, user_input: dict[str, Any] | None = None
-    ) -> data_entry_flow.FlowResult:
+    async def async_step_trust(self, user_input: dict[str, Any] | None = None) -> RepairsFlowResult:
         """Pin the new certificate and reconnect."""
         entry = self.hass.config_entries.async_get_entry(self._entry_id)
         if entry is None:
@@ -42,7 +37,10 @@ class CertificateChangedRepairFlow(RepairsFlow):
         if user_input is None:
             return self.async_show_form(
                 step_id="trust",
-                description_placeholders={"fingerprint": self._fingerprint or "-", "title": entry.title},
+                description_placeholders={
+                    "fingerprint": self._fingerprint or "-",
+                    "title": entry.title,
+                },
             )
         self.hass.config_entries.async_update_entry(
             entry, data={**entry.data, CONF_FINGERPRINT: self._fingerprint or None}
@@ -52,7 +50,7 @@ class CertificateChangedRepairFlow(RepairsFlow):
 
     async def async_step_repair(
         self, user_input: dict[str, Any] | None = None
-    ) -> data_entry_flow.FlowResult:
+    ) -> RepairsFlowResult:
         """Start re-pairing (the reauthentication flow), which pins what it then sees."""
         entry = self.hass.config_entries.async_get_entry(self._entry_id)
         if entry is None:

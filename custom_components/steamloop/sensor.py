@@ -113,7 +113,9 @@ async def async_setup_entry(
 
     @callback
     def add_zones(zone_ids: frozenset[str] | set[str]) -> None:
-        async_add_entities(ZoneTemperatureSensor(coordinator, zone_id) for zone_id in sorted(zone_ids))
+        async_add_entities(
+            ZoneTemperatureSensor(coordinator, zone_id) for zone_id in sorted(zone_ids)
+        )
 
     add_zones(set(coordinator.data.zones))
     entry.async_on_unload(coordinator.async_add_zone_listener(add_zones))
@@ -143,7 +145,9 @@ class LinkSensor(SteamloopEntity, SensorEntity):
 
     entity_description: LinkSensorDescription
 
-    def __init__(self, coordinator: SteamloopCoordinator, description: LinkSensorDescription) -> None:
+    def __init__(
+        self, coordinator: SteamloopCoordinator, description: LinkSensorDescription
+    ) -> None:
         """Initialise from its description."""
         super().__init__(coordinator, description.key)
         self.entity_description = description

@@ -49,9 +49,9 @@ class EmergencyHeatSwitch(SteamloopEntity, SwitchEntity):
     @steamloop_action
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Turn emergency heat on."""
-        await self.coordinator.supervisor.set_emergency_heat(True)  # noqa: FBT003
+        await self.coordinator.supervisor.set_emergency_heat(True)
 
     @steamloop_action
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Turn emergency heat off."""
-        await self.coordinator.supervisor.set_emergency_heat(False)  # noqa: FBT003
+        await self.coordinator.supervisor.set_emergency_heat(False)
