@@ -36,7 +36,10 @@ from custom_components.steamloop.client.models import FanMode, HoldType, ZoneMod
 from custom_components.steamloop.client.state import ThermostatState
 
 FUZZ = settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    database=None,
 )
 ZONE_ADDED = b'{"Event":{"ZoneAdded":{"zone_id":"1"}}} '
 TEMPERATURE = (
@@ -533,7 +536,13 @@ def test_redact_is_total_and_bounded(data: bytes, limit: int) -> None:
 
 # --- decode fuzzing on JSON ------------------------------------------------------------------
 
-JSON_SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
+JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text()
+)
 JSON = st.recursive(
     JSON_SCALARS,
     lambda children: (
@@ -611,3 +620,34 @@ def test_decoded_events_always_apply(kind: str, name: str, fields: dict[str, obj
     if isinstance(message, Event):
         change = state.apply(message)
         assert not (change.zones & (change.added | change.removed))
+
+
+# --- the long fuzzer, in miniature -----------------------------------------------------------
+
+
+def test_fuzzer_smoke() -> None:
+    """The fuzzer behind scripts/fuzz_codec runs cleanly and exercises every outcome."""
+    from . import fuzz_codec  # noqa: PLC0415
+
+    report = fuzz_codec.run(400, seed=7)
+    assert report.failures == []
+    assert report.inputs == 400
+    assert report.malformed > 0
+    assert report.messages["Event"] > 0
+    assert "inputs run     400 (seed 7)" in report.summary()
+
+
+def test_fuzzer_reports_failures(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A crash in the path under test is counted, printed and fails the run."""
+    from . import fuzz_codec  # noqa: PLC0415
+
+    def broken(frame: bytes) -> None:
+        raise RuntimeError(frame[:0].decode() + "boom")
+
+    monkeypatch.setattr(fuzz_codec, "decode", broken)
+    assert fuzz_codec.main(["--examples", "50", "--seed", "3"]) == 1
+    out = capsys.readouterr().out
+    assert "RuntimeError: boom" in out
+    assert "failures       " in out
