@@ -35,6 +35,7 @@ BURST_MAX: Final = 10.0
 SILENCE_TIMEOUT: Final = 300.0
 WRITE_TIMEOUT: Final = 10.0
 PAIRING_TIMEOUT: Final = 120.0
+PAIRING_RETRY: Final = 5.0
 PROBE_TIMEOUT: Final = 15.0
 READ_SIZE: Final = 65536
 _TEXT_LIMIT: Final = 80
@@ -73,6 +74,10 @@ class ProbeResult:
 
 
 type EventSink = Callable[[int, Event], None]
+
+
+class _PairingRefusedError(PairingError):
+    """The thermostat answered the empty-key login with a refusal: not in pairing mode (yet)."""
 
 
 class Session:
@@ -254,10 +259,12 @@ class Session:
         if message.name == "LoginResponse":
             status = message.fields.get("status")
             if status != "1":
-                self._resolve(PairingError(f"pairing refused (status {self._text(status or '')})"))
+                self._resolve(
+                    _PairingRefusedError(f"pairing refused (status {self._text(status or '')})")
+                )
             return True
         if message.name == "Error":
-            self._resolve(PairingError(f"pairing refused: {self._error(message)}"))
+            self._resolve(_PairingRefusedError(f"pairing refused: {self._error(message)}"))
             return True
         return False
 
@@ -351,19 +358,30 @@ async def pair(
     *,
     timeout: float = PAIRING_TIMEOUT,  # noqa: ASYNC109 - a deadline for the whole pairing
 ) -> PairingResult:
-    """Pair with a thermostat in pairing mode; PairingTimeoutError when none answers in time."""
+    """Get a key from the thermostat; PairingTimeoutError when none comes within `timeout`.
+
+    The user may start this before pressing Pair on the thermostat: a refused empty-key login is
+    retried on a new link every 5 s until the deadline. Cancelling leaves no link open.
+    """
+    refused: PairingError | None = None
     try:
         async with asyncio.timeout(timeout):
-            link = await transport.connect()
-            session = Session(link, name=transport.name)
-            try:
-                key = await session.pair()
-            finally:
-                await session.close()
+            while True:
+                link = await transport.connect()
+                session = Session(link, name=transport.name)
+                try:
+                    key = await session.pair()
+                except _PairingRefusedError as err:
+                    refused = err
+                    _LOGGER.debug("%s: %s; asking again", transport.name, err)
+                else:
+                    return PairingResult(secret_key=key, fingerprint=link.peer_fingerprint)
+                finally:
+                    await session.close()
+                await asyncio.sleep(PAIRING_RETRY)
     except TimeoutError as err:
         msg = f"{transport.name}: no key within {timeout:g} s (is the thermostat in pairing mode?)"
-        raise PairingTimeoutError(msg) from err
-    return PairingResult(secret_key=key, fingerprint=link.peer_fingerprint)
+        raise PairingTimeoutError(msg) from refused or err
 
 
 async def probe(

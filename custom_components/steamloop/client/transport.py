@@ -180,6 +180,10 @@ class TlsTransport(Transport):
         """Return the identity that last completed a handshake."""
         return self._preferred
 
+    async def prepare(self) -> None:
+        """Build the SSL contexts now, in the executor; connect() does it on first use."""
+        await self._ssl_contexts()
+
     async def _ssl_contexts(self) -> tuple[tuple[ClientIdentity, ssl.SSLContext], ...]:
         if self._contexts is None:
             loop = asyncio.get_running_loop()
