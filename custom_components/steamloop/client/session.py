@@ -118,6 +118,11 @@ class Session:
         """Return whether the link has ended."""
         return self._closed.done()
 
+    @property
+    def reason(self) -> SteamloopError | None:
+        """Return why the link ended, or None while it is up."""
+        return self._closed.result() if self._closed.done() else None
+
     async def wait_closed(self) -> SteamloopError:
         """Wait until the link ends and return why."""
         return await asyncio.shield(self._closed)
@@ -197,8 +202,12 @@ class Session:
                     return await self.wait_closed()
             except TimeoutError:
                 pass
-            # Whatever stopped the link since the check inside send() surfaces as ConnectError.
-            await self.send(codec.heartbeat())
+            try:
+                await self.send(codec.heartbeat())
+            except ConnectError as err:
+                # The link died between the last check and this write: that is all it means.
+                self._end(err)
+                return err
             self.stats.heartbeats_sent += 1
 
     async def _exchange(self, message: Message, expect: Callable[[Message], bool]) -> str:

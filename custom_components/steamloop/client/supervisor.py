@@ -206,6 +206,9 @@ class Supervisor:
             if self.link_state is LinkState.READY:
                 self._set_link_state(LinkState.DISCONNECTED)
                 self.stats.connected_since = None
+                self.stats.disconnects += 1
+                self.stats.last_disconnect = self._now()
+                self.stats.last_disconnect_reason = str(session.reason or "closed locally")
             await session.close()
 
     def _went_ready(self, change: Change) -> None:
@@ -230,9 +233,6 @@ class Supervisor:
     def _link_ended(self, reason: SteamloopError, *, silent: bool) -> float:
         """Handle the end of a READY link; return the delay before the next attempt."""
         self.last_error = reason
-        self.stats.disconnects += 1
-        self.stats.last_disconnect = self._now()
-        self.stats.last_disconnect_reason = str(reason)
         if silent:
             # Silence proves nothing either way: reconnect at once and stay available meanwhile.
             _LOGGER.info("%s; refreshing the link", reason)
