@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import Final
 
 from .codec import Event
@@ -104,6 +105,17 @@ NO_CHANGE: Final = Change()
 _SYSTEM_CHANGE: Final = {name: Change(system=frozenset((name,))) for name in SYSTEM_FIELDS}
 
 
+# Changes are immutable, so the common one-zone ones are shared instead of rebuilt per event.
+@lru_cache(maxsize=256)
+def _zone_changed(zone_id: str) -> Change:
+    return Change(zones=frozenset((zone_id,)))
+
+
+@lru_cache(maxsize=256)
+def _zone_added(zone_id: str) -> Change:
+    return Change(added=frozenset((zone_id,)))
+
+
 class _InvalidValueError(ValueError):
     """A field's value does not parse; carries a short, log-safe description."""
 
@@ -189,13 +201,13 @@ class ThermostatState:
             for name, value in values:
                 setattr(zone, name, value)
             self.zones[zone_id] = zone
-            return Change(added=frozenset((zone_id,)))
+            return _zone_added(zone_id)
         differs = False
         for name, value in values:
             if getattr(zone, name) != value:
                 setattr(zone, name, value)
                 differs = True
-        return Change(zones=frozenset((zone_id,))) if differs else NO_CHANGE
+        return _zone_changed(zone_id) if differs else NO_CHANGE
 
     def _update_system(self, name: str, value: object) -> Change:
         """Set one validated system field."""
