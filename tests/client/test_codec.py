@@ -403,9 +403,9 @@ def test_helpers_accept_wire_strings_and_keep_plain_values() -> None:
 @pytest.mark.parametrize(
     "build",
     [
-        lambda: update_zone_mode("1", "9"),
-        lambda: update_fan_mode("0"),
-        lambda: update_setpoint("1", heat=68, cool=72, hold_type="7"),
+        lambda: update_zone_mode("1", "9"),  # type: ignore[arg-type]
+        lambda: update_fan_mode("0"),  # type: ignore[arg-type]
+        lambda: update_setpoint("1", heat=68, cool=72, hold_type="7"),  # type: ignore[arg-type]
         lambda: update_setpoint("1", heat=float("nan"), cool=72),
         lambda: update_setpoint("1", heat=68, cool=float("inf")),
     ],

@@ -31,7 +31,7 @@ def forbidden_imports(source: str, filename: str = "<module>") -> list[str]:
     """Return 'line: module' for every import the client may not make."""
     problems: list[str] = []
     for node in ast.walk(ast.parse(source, filename)):
-        names: list[str] = []
+        names: list[object] = []
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -46,7 +46,7 @@ def forbidden_imports(source: str, filename: str = "<module>") -> list[str]:
                 first = node.args[0]
                 names = [first.value if isinstance(first, ast.Constant) else "<dynamic>"]
         problems.extend(
-            f"{node.lineno}: {name}"
+            f"{getattr(node, 'lineno', '?')}: {name}"
             for name in names
             if not isinstance(name, str) or name.startswith(".") or not allowed(name)
         )
