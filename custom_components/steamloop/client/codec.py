@@ -128,7 +128,7 @@ class FrameSplitter:
     def _overflow(self) -> None:
         """Reset and report a frame longer than the limit."""
         self.reset()
-        msg = f"frame exceeds {self._max_frame} bytes without a terminator"
+        msg = f"the peer sent a frame longer than {self._max_frame} bytes"
         raise ProtocolError(msg)
 
 
