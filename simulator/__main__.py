@@ -1,0 +1,170 @@
+"""Command line: serve one or more simulated thermostats until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from .pki import ServerCertificate, TestPKI
+from .server import Simulator, generate_key
+
+DESCRIPTION = """\
+Serve simulated Trane / American Standard thermostats: the local protocol (NUL-delimited JSON over
+mutual TLS, TLS 1.2 at most) with a small house behind it. Clients log in with the secret key,
+receive the initial burst of events and may change setpoints, zone modes, the fan mode and
+emergency heat; every change is echoed to every logged-in client as the thermostat does.
+
+Client certificates: in strict mode (the default) a client must present a certificate issued by
+the simulator's CA (or by --client-ca). The generated CA, server and client certificates are
+written to --pki-dir, or to a temporary directory removed at exit; the client certificate path is
+printed. In open mode (--open) no client certificate is requested, so any client connects,
+including ones that carry the certificates shipped with the steamloop library. Without --cert a
+fresh server certificate is generated; its SHA-256 fingerprint is printed.
+
+The first line printed per thermostat is "listening on HOST:PORT"; the secret key, the pairing key
+(with --pairing) and the fingerprint follow. Keys are printed, never logged. Ctrl-C or SIGTERM
+stops cleanly with exit status 0.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="python -m simulator",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add = parser.add_argument
+    add("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    add(
+        "--port", type=int, default=7878, help="TCP port; 0 picks a free one (default: %(default)s)"
+    )
+    add(
+        "--count",
+        type=int,
+        default=1,
+        help="thermostats to serve on PORT, PORT+1, ... (default: 1)",
+    )
+    add("--zones", type=int, default=2, help="zones per thermostat (default: %(default)s)")
+    add("--key", help="secret key a login must carry (default: a random one, printed)")
+    add(
+        "--pairing",
+        action="store_true",
+        help="start in pairing mode: an empty-key login is handed a key",
+    )
+    add("--pairing-key", help="the key pairing hands out (default: a random one, printed)")
+    add("--open", action="store_true", help="request no client certificate (accept any client)")
+    add("--pki-dir", type=Path, help="write the generated ca.pem, server.pem, client.pem here")
+    add("--cert", type=Path, help="server certificate + private key PEM to present instead")
+    add(
+        "--client-ca", type=Path, help="CA PEM that client certificates must chain to (strict mode)"
+    )
+    add(
+        "--heartbeat-timeout",
+        type=float,
+        default=60.0,
+        help="drop a client that sends no heartbeat for this many seconds; 0: never (default: 60)",
+    )
+    add(
+        "--delay", type=float, default=0.0, help="seconds before every reply and event (default: 0)"
+    )
+    add(
+        "--reject-with",
+        choices=("status", "error"),
+        default="status",
+        help="answer a wrong key with LoginResponse status 0, or Response.Error (default: status)",
+    )
+    add(
+        "--pty",
+        action="store_true",
+        help="also serve each thermostat on a pseudo-terminal (no TLS)",
+    )
+    add("--verbose", action="store_true", help="log every frame (secret keys redacted)")
+    return parser
+
+
+@contextlib.contextmanager
+def _pki_directory(args: argparse.Namespace) -> Iterator[Path | None]:
+    if args.open or args.client_ca is not None or args.pki_dir is not None:
+        yield args.pki_dir
+    else:
+        with tempfile.TemporaryDirectory(prefix="steamloop-simulator-") as tmp:
+            yield Path(tmp)
+
+
+def _say(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+async def serve(args: argparse.Namespace, pki_dir: Path | None) -> None:
+    """Run the thermostats until a stop signal."""
+    pki = TestPKI()
+    files = pki.write(pki_dir) if pki_dir is not None else {}
+    certificate = ServerCertificate.from_pem(args.cert.read_bytes()) if args.cert else None
+    client_ca = args.client_ca.read_bytes() if args.client_ca else None
+    key = args.key or generate_key()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    sims: list[Simulator] = []
+    try:
+        for index in range(args.count):
+            sim = Simulator(
+                zones=args.zones,
+                secret_key=key,
+                pairing=args.pairing,
+                pairing_key=args.pairing_key,
+                pki=pki,
+                mode="open" if args.open else "strict",
+                reject_with=args.reject_with,
+                heartbeat_timeout=args.heartbeat_timeout or None,
+                name=f"thermostat-{index + 1}",
+            )
+            sim.reply_delay = args.delay
+            if client_ca is not None:
+                sim.client_ca_pem = client_ca
+            if certificate is not None:
+                await sim.use_server_certificate(certificate)
+            sims.append(sim)
+            await sim.start(host=args.host, port=args.port + index if args.port else 0)
+            _say(f"listening on {args.host}:{sim.port} ({sim.mode} mode, {args.zones} zones)")
+            _say(f"  secret key: {sim.secret_key}")
+            if sim.pairing:
+                _say(f"  pairing mode on; it hands out the key: {sim.pairing_key}")
+            _say(f"  server certificate sha256: {sim.fingerprint}")
+            if sim.mode == "strict" and "client" in files:
+                _say(f"  client certificate + key: {files['client']}")
+            if args.pty:
+                _say(f"  pty: {await sim.open_pty()}")
+        await stop.wait()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        for sim in sims:
+            await sim.stop()
+    _say("stopped")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments and serve; return the exit status."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    with _pki_directory(args) as pki_dir:
+        asyncio.run(serve(args, pki_dir))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
