@@ -1,0 +1,194 @@
+"""Fixtures for the client's I/O tests: a virtual clock, a recording transport, supervisors."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import async_fire_time_changed_exact
+
+from custom_components.steamloop.client import (
+    ClientIdentity,
+    Link,
+    Supervisor,
+    TlsTransport,
+    Transport,
+)
+
+# Loopback I/O between the client and the in-process simulator completes within a few passes of
+# the event loop; this many passes is a generous bound.
+SETTLE_PASSES = 30
+
+
+class Clock:
+    """Virtual time: the loop clock is frozen, and only moves when a test says so."""
+
+    def __init__(self, hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+        """Drive `hass`'s loop with `freezer`."""
+        self.hass = hass
+        self.freezer = freezer
+        self.elapsed = 0.0
+
+    async def settle(self) -> None:
+        """Let in-flight loopback I/O and ready callbacks run, without moving time."""
+        for _ in range(SETTLE_PASSES):
+            await asyncio.sleep(0)
+
+    async def advance(self, seconds: float, *, step: float = 0.5) -> None:
+        """Move time forward by `seconds`, in steps, letting I/O run after each."""
+        remaining = seconds
+        while remaining > 1e-9:
+            delta = min(step, remaining)
+            remaining -= delta
+            self.freezer.tick(timedelta(seconds=delta))
+            self.elapsed += delta
+            # Exact: the plain variant adds half a second of slack, firing timers early.
+            async_fire_time_changed_exact(self.hass)
+            await self.settle()
+
+    async def until(
+        self, predicate: Callable[[], bool], *, limit: float, step: float = 0.1
+    ) -> float:
+        """Advance time in small steps until `predicate()` holds; return the seconds it took."""
+        spent = 0.0
+        await self.settle()
+        while not predicate():
+            if spent >= limit:
+                pytest.fail(f"condition not met within {limit} virtual seconds")
+            await self.advance(step, step=step)
+            spent += step
+        return spent
+
+    async def wait(self, awaitable: Awaitable[Any], *, limit: float = 30.0) -> Any:
+        """Await `awaitable` while advancing time; fail after `limit` virtual seconds."""
+        task = asyncio.ensure_future(awaitable)
+        try:
+            await self.until(task.done, limit=limit)
+        finally:
+            if not task.done():
+                task.cancel()
+                await asyncio.wait([task])
+        return task.result()
+
+
+class RecordingTransport(Transport):
+    """Wraps a transport: counts attempts, keeps every link, and can fail the next attempts."""
+
+    def __init__(self, inner: Transport) -> None:
+        """Record what `inner` does."""
+        self.inner = inner
+        self.name = inner.name
+        self.attempts = 0
+        self.links: list[Link] = []
+        self.failures: list[BaseException] = []
+
+    async def connect(self) -> Link:
+        """Connect through `inner`, unless a failure was queued."""
+        self.attempts += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        link = await self.inner.connect()
+        self.links.append(link)
+        return link
+
+
+class WorstCase(random.Random):
+    """A random source that always picks the longest delay."""
+
+    def uniform(self, a: float, b: float) -> float:
+        """Return the upper bound."""
+        return max(a, b)
+
+
+class Quickest(random.Random):
+    """A random source that always picks the shortest delay."""
+
+    def uniform(self, a: float, b: float) -> float:
+        """Return the lower bound."""
+        return min(a, b)
+
+
+@pytest.fixture
+def clock(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> Clock:
+    """Return the virtual clock."""
+    return Clock(hass, freezer)
+
+
+@pytest.fixture
+def fixed_now() -> Callable[[], datetime]:
+    """Return a `now` that reads the frozen clock."""
+    return lambda: datetime.now(UTC)
+
+
+@pytest.fixture
+def identities(pki: Any) -> list[ClientIdentity]:
+    """Return the client identity the simulator's test CA issued."""
+    return [ClientIdentity("test", pki.client_chain_pem, pki.ca_pem)]
+
+
+@pytest.fixture
+async def tls(thermostat: Any, identities: list[ClientIdentity]) -> TlsTransport:
+    """Return a TLS transport to the simulator, its SSL context already built."""
+    transport = TlsTransport("127.0.0.1", thermostat.port, identities=identities)
+    await transport.prepare()
+    return transport
+
+
+@pytest.fixture
+def transport(tls: TlsTransport) -> RecordingTransport:
+    """Return the recording wrapper around the TLS transport."""
+    return RecordingTransport(tls)
+
+
+@pytest.fixture
+async def make_supervisor(
+    transport: RecordingTransport,
+) -> AsyncIterator[Callable[..., Supervisor]]:
+    """Build supervisors running in the background; all are stopped after the test."""
+    made: list[Supervisor] = []
+    tasks: list[asyncio.Task[None]] = []
+
+    def make(
+        key: str = "test-key",
+        *,
+        on: Transport | None = None,
+        rng: random.Random | None = None,
+        start: bool = True,
+        **kwargs: Any,
+    ) -> Supervisor:
+        supervisor = Supervisor(
+            on or transport, key, rng=rng if rng is not None else Quickest(), **kwargs
+        )
+        made.append(supervisor)
+        if start:
+            tasks.append(asyncio.get_running_loop().create_task(supervisor.run()))
+        return supervisor
+
+    yield make
+    for supervisor in made:
+        await supervisor.stop()
+    for task in tasks:
+        assert task.done()
+
+
+# Until simulator.testing lands: the same fixtures, built from the simulator package directly.
+from simulator import Simulator, TestPKI  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def pki() -> TestPKI:
+    """Return one test PKI for the whole run (key generation is slow)."""
+    return TestPKI()
+
+
+@pytest.fixture
+async def thermostat(socket_enabled: None, pki: TestPKI) -> AsyncIterator[Simulator]:
+    """Return a strict-mode thermostat on 127.0.0.1 with key "test-key" and two zones."""
+    async with Simulator(pki=pki, secret_key="test-key") as simulator:  # noqa: S106
+        yield simulator

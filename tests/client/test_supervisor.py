@@ -1,0 +1,592 @@
+"""The supervisor against the simulated thermostat: what its owner sees through every fault."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from custom_components.steamloop.client import (
+    AuthenticationError,
+    Change,
+    ConnectError,
+    FanMode,
+    HoldType,
+    InvalidCommandError,
+    LinkState,
+    NotReadyError,
+    Supervisor,
+    ZoneMode,
+)
+from simulator import Simulator
+
+from .conftest import Clock, RecordingTransport
+
+LOGGER = "custom_components.steamloop.client"
+
+type MakeSupervisor = Callable[..., Supervisor]
+
+
+class Seen:
+    """Everything the supervisor told its listeners."""
+
+    def __init__(self, supervisor: Supervisor) -> None:
+        self.availability: list[tuple[bool, str | None]] = []
+        self.changes: list[Change] = []
+        supervisor.add_availability_listener(lambda up, why: self.availability.append((up, why)))
+        supervisor.add_state_listener(self.changes.append)
+
+
+def is_ready(supervisor: Supervisor) -> Callable[[], bool]:
+    return lambda: supervisor.link_state is LinkState.READY
+
+
+def client_logs(
+    caplog: pytest.LogCaptureFixture, level: int | None = None
+) -> list[logging.LogRecord]:
+    return [
+        r
+        for r in caplog.records
+        if r.name.startswith(LOGGER) and (level is None or r.levelno == level)
+    ]
+
+
+async def start(
+    make_supervisor: MakeSupervisor, clock: Clock, **kwargs: Any
+) -> tuple[Supervisor, Seen]:
+    """Start a supervisor (listeners attached before it runs) and wait until READY."""
+    supervisor = make_supervisor(**kwargs)
+    seen = Seen(supervisor)
+    await clock.until(is_ready(supervisor), limit=15)
+    return supervisor, seen
+
+
+# --- the happy path --------------------------------------------------------------------------
+
+
+async def test_ready_with_one_merged_change(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """Login, burst, READY: one Change with every zone, then availability True, once."""
+    supervisor, seen = await start(make_supervisor, clock)
+
+    assert supervisor.available
+    assert seen.availability == [(True, None)]
+    assert len(seen.changes) == 1
+    assert seen.changes[0].added == {"1", "2"}
+    assert set(supervisor.state.zones) == {"1", "2"}
+    zone = supervisor.state.zones["1"]
+    assert zone.heat_setpoint is not None
+    assert zone.cool_setpoint is not None
+    assert supervisor.state.supported_modes
+    assert supervisor.fingerprint == thermostat.fingerprint
+    assert supervisor.stats.connects == 1
+    assert supervisor.stats.connected_since is not None
+    assert supervisor.last_error is None
+    assert len(thermostat.logins) == 1
+    assert thermostat.clients[0].tls_version == "TLSv1.2"
+
+
+async def test_events_update_the_same_state(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """Each event while READY updates the state in place and reports one Change."""
+    supervisor, seen = await start(make_supervisor, clock)
+    zone = supervisor.state.zones["1"]
+
+    thermostat.set_indoor_temperature("1", 70.5)
+    thermostat.set_humidity(41)
+    await clock.settle()
+
+    assert zone.indoor_temperature == 70.5
+    assert supervisor.state.relative_humidity == 41
+    assert seen.changes[1:] == [
+        Change(zones=frozenset({"1"})),
+        Change(system=frozenset({"relative_humidity"})),
+    ]
+
+
+async def test_state_object_and_zones_survive_a_reconnect(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """A2.4: reconnecting re-syncs into the same state and Zone objects, in one Change."""
+    supervisor, seen = await start(make_supervisor, clock)
+    state = supervisor.state
+    zone = state.zones["1"]
+
+    await thermostat.refuse()
+    thermostat.close_clients()
+    await clock.until(lambda: not supervisor.available, limit=1)
+    # Changed while nobody is connected: only the re-sync can tell.
+    thermostat.set_setpoints("1", heat=60)
+    thermostat.remove_zone("2")
+    await thermostat.accept()
+    await clock.until(is_ready(supervisor), limit=15)
+
+    assert supervisor.state is state
+    assert state.zones["1"] is zone
+    assert zone.heat_setpoint == 60
+    assert set(state.zones) == {"1"}
+    assert seen.changes[1:] == [Change(zones=frozenset({"1"}), removed=frozenset({"2"}))]
+    assert seen.availability == [
+        (True, None),
+        (False, seen.availability[1][1]),
+        (True, None),
+    ]
+    assert "closed the link" in str(seen.availability[1][1])
+    assert supervisor.stats.connects == 2
+    assert supervisor.stats.disconnects == 1
+
+
+async def test_no_command_reaches_the_wire_unless_ready(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """A2.4: while not READY every command raises NotReadyError and nothing is sent."""
+    await thermostat.refuse()
+    supervisor = make_supervisor()
+    await clock.advance(3)
+    assert supervisor.link_state is not LinkState.READY
+
+    commands = [
+        supervisor.set_temperature("1", heat=70),
+        supervisor.set_hold_type("1", HoldType.MANUAL),
+        supervisor.set_zone_mode("1", ZoneMode.HEAT),
+        supervisor.set_fan_mode(FanMode.AUTO),
+        supervisor.set_emergency_heat(on=True),
+    ]
+    for command in commands:
+        with pytest.raises(NotReadyError):
+            await command
+
+    await thermostat.accept()
+    await clock.until(is_ready(supervisor), limit=15)
+    await clock.settle()
+    assert thermostat.commands == []
+
+
+async def test_no_command_while_a_reconnect_resyncs(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """A2.4: between the drop and the end of the re-sync, hold changes are refused, not invented."""
+    supervisor, _ = await start(make_supervisor, clock)
+    thermostat.reply_delay = 5.0
+    thermostat.close_clients()
+    await clock.until(lambda: supervisor.link_state is LinkState.CONNECTING, limit=2)
+
+    with pytest.raises(NotReadyError):
+        await supervisor.set_hold_type("1", HoldType.MANUAL)
+    thermostat.reply_delay = 0.0
+    await clock.until(is_ready(supervisor), limit=15)
+    assert thermostat.commands == []
+
+
+# --- commands --------------------------------------------------------------------------------
+
+
+async def test_set_temperature_applies_the_deadband(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """The side the caller did not set moves to keep the deadband; the echo updates the state."""
+    supervisor, _ = await start(make_supervisor, clock)
+    thermostat.set_setpoints("1", heat=68, cool=76, deadband=3)
+    await clock.settle()
+
+    await supervisor.set_temperature("1", heat=75)
+    command = await clock.wait(thermostat.wait_for_command("UpdateTemperatureSetpoint"))
+    assert command.fields == {
+        "zone_id": "1",
+        "heat_setpoint": "75",
+        "cool_setpoint": "78",
+        "deadband": "3",
+        "hold_type": HoldType.MANUAL.value,
+    }
+    await clock.settle()
+    assert supervisor.state.zones["1"].heat_setpoint == 75
+    assert supervisor.state.zones["1"].cool_setpoint == 78
+
+    await supervisor.set_temperature("1", cool=70, hold_type=HoldType.HOLD)
+    command = await clock.wait(thermostat.wait_for_command("UpdateTemperatureSetpoint", 2))
+    assert command.fields["heat_setpoint"] == "67"
+    assert command.fields["cool_setpoint"] == "70"
+    assert command.fields["hold_type"] == HoldType.HOLD.value
+
+    await supervisor.set_temperature("1", heat=64.5, cool=71)
+    command = await clock.wait(thermostat.wait_for_command("UpdateTemperatureSetpoint", 3))
+    assert (command.fields["heat_setpoint"], command.fields["cool_setpoint"]) == ("64.5", "71")
+
+
+async def test_invalid_commands_send_nothing(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """Unknown zones, unsupported modes, bad values and unknown setpoints: nothing is invented."""
+    thermostat.set_supported_modes("0,3")
+    thermostat.set_setpoints("2", heat="", cool="")
+    supervisor, _ = await start(make_supervisor, clock)
+
+    bad = [
+        supervisor.set_temperature("9", heat=70),
+        supervisor.set_temperature("1"),
+        supervisor.set_temperature("1", heat=70, cool=71),
+        supervisor.set_temperature("1", heat=float("nan")),
+        supervisor.set_temperature("1", cool=250),
+        supervisor.set_temperature("2", heat=70),
+        supervisor.set_hold_type("2", HoldType.MANUAL),
+        supervisor.set_hold_type("1", "7"),  # type: ignore[arg-type]
+        supervisor.set_zone_mode("1", ZoneMode.COOL),
+        supervisor.set_zone_mode("1", "9"),  # type: ignore[arg-type]
+        supervisor.set_zone_mode("9", ZoneMode.HEAT),
+        supervisor.set_fan_mode("0"),  # type: ignore[arg-type]
+    ]
+    for command in bad:
+        with pytest.raises(InvalidCommandError):
+            await command
+    await clock.settle()
+    assert thermostat.commands == []
+
+
+async def test_hold_mode_fan_and_emergency_heat_commands(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """Each command puts its request on the wire; the thermostat's events update the state."""
+    supervisor, _ = await start(make_supervisor, clock)
+    zone = supervisor.state.zones["1"]
+    heat, cool = zone.heat_setpoint, zone.cool_setpoint
+
+    await supervisor.set_hold_type("1", HoldType.HOLD)
+    command = await clock.wait(thermostat.wait_for_command("UpdateTemperatureSetpoint"))
+    assert command.fields["hold_type"] == HoldType.HOLD.value
+    assert float(command.fields["heat_setpoint"]) == heat
+    assert float(command.fields["cool_setpoint"]) == cool
+
+    await supervisor.set_hold_type("1", HoldType.SCHEDULE)
+    await clock.wait(thermostat.wait_for_command("UpdateTemperatureSetpoint", 2))
+
+    await supervisor.set_temperature("1", hold_type=HoldType.MANUAL)
+    command = await clock.wait(thermostat.wait_for_command("UpdateTemperatureSetpoint", 3))
+    assert command.fields["hold_type"] == HoldType.MANUAL.value
+
+    await supervisor.set_zone_mode("1", ZoneMode.HEAT)
+    command = await clock.wait(thermostat.wait_for_command("UpdateZoneMode"))
+    assert command.fields == {"zone_id": "1", "zone_mode": ZoneMode.HEAT.value}
+
+    await supervisor.set_fan_mode(FanMode.CIRCULATE)
+    await clock.wait(thermostat.wait_for_command("UpdateFanMode"))
+
+    await supervisor.set_emergency_heat(on=True)
+    command = await clock.wait(thermostat.wait_for_command("UpdateEmergencyHeat"))
+    assert command.fields == {"emergency_heat": "1"}
+    await supervisor.set_emergency_heat(on=False)
+    command = await clock.wait(thermostat.wait_for_command("UpdateEmergencyHeat", 2))
+    assert command.fields == {"emergency_heat": "2"}
+
+    await clock.settle()
+    assert all(c.applied for c in thermostat.commands)
+    assert zone.hold_type is HoldType.MANUAL
+    assert zone.mode is ZoneMode.HEAT
+    assert supervisor.state.fan_mode is FanMode.CIRCULATE
+    assert supervisor.stats.frames_sent == 1 + len(thermostat.commands)
+
+
+async def test_command_on_a_link_closed_under_it_raises_connect_error(
+    make_supervisor: MakeSupervisor,
+    clock: Clock,
+    thermostat: Simulator,
+    transport: RecordingTransport,
+) -> None:
+    """A write onto a link that closed after the READY check is a ConnectError, then a reconnect."""
+    supervisor, _ = await start(make_supervisor, clock)
+    transport.links[-1].writer.transport.abort()
+
+    with pytest.raises(ConnectError):
+        await supervisor.set_fan_mode(FanMode.AUTO)
+
+    await clock.until(lambda: len(thermostat.logins) == 2 and is_ready(supervisor)(), limit=15)
+    assert thermostat.commands == []
+
+
+# --- upstream defects (A2) -------------------------------------------------------------------
+
+
+async def test_thermostat_drops_the_link_at_the_heartbeat(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """A2.1 / PR #20: the link dies exactly when the heartbeat goes out; the owner reconnects."""
+    supervisor, seen = await start(make_supervisor, clock)
+    thermostat.drop_at_next_heartbeat("reset")
+
+    await clock.advance(55)
+    await clock.until(lambda: len(thermostat.logins) == 2 and is_ready(supervisor)(), limit=15)
+
+    assert thermostat.heartbeats == 1
+    assert [up for up, _ in seen.availability] == [True, False, True]
+    assert supervisor.stats.disconnects == 1
+
+
+async def test_heartbeat_write_onto_a_closed_link_means_reconnect(
+    make_supervisor: MakeSupervisor,
+    clock: Clock,
+    thermostat: Simulator,
+    transport: RecordingTransport,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A2.1, the exact PR #20 race: the transport closes between the READY check and the write.
+
+    The abort and the heartbeat timer are made due in the same loop pass, so the heartbeat write
+    runs before the reader has seen the connection go.
+    """
+    supervisor, seen = await start(make_supervisor, clock)
+    transport.links[-1].writer.transport.abort()
+    # A hair past the deadline: the frozen clock's float may land one ulp short of it.
+    clock.freezer.tick(55.001)
+    await clock.until(lambda: len(thermostat.logins) == 2 and is_ready(supervisor)(), limit=15)
+
+    assert supervisor.stats.heartbeats_sent == 0
+    assert "link is closing" in (supervisor.stats.last_disconnect_reason or "")
+    assert [up for up, _ in seen.availability] == [True, False, True]
+    assert not client_logs(caplog, logging.ERROR)
+
+
+@pytest.mark.parametrize(
+    "error", [AttributeError("'int' object has no attribute 'get'"), KeyError("status")]
+)
+async def test_unexpected_exception_is_logged_and_retried(
+    make_supervisor: MakeSupervisor,
+    clock: Clock,
+    thermostat: Simulator,
+    transport: RecordingTransport,
+    *,
+    caplog: pytest.LogCaptureFixture,
+    error: Exception,
+) -> None:
+    """A2.1: an exception of an unexpected type while connecting is an ERROR with traceback, not
+    the end of the owner task."""
+    transport.failures.append(error)
+    supervisor, _ = await start(make_supervisor, clock)
+
+    errors = client_logs(caplog, logging.ERROR)
+    assert len(errors) == 1
+    assert errors[0].exc_info is not None
+    assert errors[0].exc_info[1] is error
+    assert supervisor.stats.failed_attempts == 1
+    assert len(thermostat.logins) == 1
+
+
+async def test_malformed_login_response_is_dropped_and_the_login_times_out(
+    make_supervisor: MakeSupervisor,
+    clock: Clock,
+    thermostat: Simulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A2.1/A2.9: a LoginResponse whose body is not an object is a malformed frame, counted and
+    dropped; with no valid reply the login times out as a ConnectError and is retried."""
+    thermostat.go_silent()
+    supervisor = make_supervisor()
+    await clock.wait(thermostat.wait_for_connections(1))
+    # Answer with garbage only: output flows again, but the client's Login stays unread.
+    thermostat.silent = False
+    thermostat.send_raw(b'{"Response":{"LoginResponse":5}}\x00')
+    thermostat.send_raw(b'{"Response":"LoginResponse"}\x00')
+
+    await clock.until(lambda: supervisor.stats.failed_attempts == 1, limit=11)
+    assert supervisor.stats.malformed_frames == 2
+    assert isinstance(supervisor.last_error, ConnectError)
+    assert "no login reply" in str(supervisor.last_error)
+    assert supervisor.link_state is not LinkState.AUTH_FAILED
+    assert not client_logs(caplog, logging.ERROR)
+
+    thermostat.wake()
+    await clock.until(is_ready(supervisor), limit=15)
+
+
+async def test_raising_listeners_are_isolated(
+    make_supervisor: MakeSupervisor,
+    clock: Clock,
+    thermostat: Simulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A listener that raises is logged with its traceback; the link and other listeners go on."""
+
+    def broken(*_: object) -> None:
+        msg = "listener bug"
+        raise RuntimeError(msg)
+
+    supervisor = make_supervisor()
+    supervisor.add_availability_listener(broken)
+    supervisor.add_state_listener(broken)
+    seen = Seen(supervisor)
+    await clock.until(is_ready(supervisor), limit=15)
+    thermostat.set_fan_mode(3)
+    await clock.settle()
+
+    assert seen.availability == [(True, None)]
+    assert len(seen.changes) == 2
+    assert supervisor.state.fan_mode is FanMode.CIRCULATE
+    failures = client_logs(caplog, logging.ERROR)
+    assert len(failures) == 3
+    assert all(r.exc_info and isinstance(r.exc_info[1], RuntimeError) for r in failures)
+    assert thermostat.connections == 1
+
+
+async def test_removed_listeners_hear_nothing(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """The callable a listener registration returns removes it; removing twice is harmless."""
+    supervisor = make_supervisor()
+    heard: list[object] = []
+    remove_availability = supervisor.add_availability_listener(lambda *a: heard.append(a))
+    remove_state = supervisor.add_state_listener(heard.append)
+    remove_availability()
+    remove_state()
+    remove_state()
+    await clock.until(is_ready(supervisor), limit=15)
+    assert heard == []
+
+
+async def test_silent_peer_is_refreshed_then_unavailable(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """A2.2: a peer that keeps the socket but says nothing: after 5 min a refresh, whose failed
+    login makes the entities unavailable within 5 min 10 s of the last frame."""
+    supervisor, seen = await start(make_supervisor, clock)
+    thermostat.wait_timeout = None
+    thermostat.go_silent()
+
+    await clock.advance(299, step=10)
+    assert seen.availability == [(True, None)]
+    spent = await clock.until(lambda: not supervisor.available, limit=12, step=0.5)
+
+    assert 299 + spent <= 311
+    assert len(thermostat.clients) >= 2
+    assert seen.availability[-1][0] is False
+    assert isinstance(supervisor.last_error, ConnectError)
+    assert supervisor.stats.last_disconnect_reason is not None
+    assert "no frame for 300 s" in supervisor.stats.last_disconnect_reason
+
+    thermostat.wake()
+    await clock.until(is_ready(supervisor), limit=15)
+    assert [up for up, _ in seen.availability] == [True, False, True]
+
+
+async def test_quiet_but_healthy_peer_is_refreshed_invisibly(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """A healthy thermostat with nothing to say is refreshed every 5 min; the owner sees one
+    (empty) sync Change and no availability event."""
+    supervisor, seen = await start(make_supervisor, clock)
+    state = supervisor.state
+
+    # The burst ended 1 s after its last frame, so the 5 minutes run out 299 s after READY.
+    await clock.advance(298, step=1)
+    assert len(thermostat.logins) == 1
+    await clock.until(lambda: len(thermostat.logins) == 2 and is_ready(supervisor)(), limit=5)
+
+    assert seen.availability == [(True, None)]
+    assert seen.changes[1:] == [Change()]
+    assert supervisor.state is state
+    assert supervisor.stats.connects == 2
+    assert thermostat.heartbeats == 5
+
+
+async def test_late_events_from_an_old_link_are_ignored(
+    make_supervisor: MakeSupervisor,
+    clock: Clock,
+    thermostat: Simulator,
+    transport: RecordingTransport,
+) -> None:
+    """A2.3: once a new link is READY, whatever the old one delivers late changes nothing."""
+    supervisor, seen = await start(make_supervisor, clock)
+    old = transport.links[0]
+    old_protocol = old.writer.transport.get_protocol()
+    thermostat.close_clients()
+    await clock.until(lambda: len(thermostat.logins) == 2 and is_ready(supervisor)(), limit=15)
+    assert old.writer.transport.is_closing()
+
+    # What asyncio would deliver late for the old transport: its connection_lost, again.
+    old_protocol.connection_lost(ConnectionResetError())
+    await clock.advance(2)
+
+    assert supervisor.link_state is LinkState.READY
+    assert supervisor.state.zones["1"].name != "Stale"
+    assert thermostat.connections == 2
+    assert [up for up, _ in seen.availability] == [True, False, True]
+
+
+async def test_revoked_key_gives_up(
+    make_supervisor: MakeSupervisor,
+    clock: Clock,
+    thermostat: Simulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A2.6: a refused key is AUTH_FAILED, told to listeners, and never tried again."""
+    supervisor, seen = await start(make_supervisor, clock)
+    thermostat.revoke_key()
+
+    await clock.until(lambda: supervisor.link_state is LinkState.AUTH_FAILED, limit=5)
+    assert seen.availability[-1] == (False, "authentication failed")
+    assert [up for up, _ in seen.availability] == [True, False, False]
+    assert isinstance(supervisor.last_error, AuthenticationError)
+    with pytest.raises(AuthenticationError):
+        await supervisor.wait_ready(1)
+
+    logins = len(thermostat.logins)
+    thermostat.wait_timeout = None
+    await clock.advance(600, step=10)
+    assert len(thermostat.logins) == logins == 2
+    assert "test-key" not in caplog.text
+
+
+@pytest.mark.parametrize("reject_with", ["status", "error"])
+async def test_wrong_key_at_start_is_auth_failed(
+    make_supervisor: MakeSupervisor,
+    clock: Clock,
+    thermostat: Simulator,
+    reject_with: Any,
+) -> None:
+    """A LoginResponse status other than "1" and an Error reply both mean the key is refused."""
+    thermostat.reject_with = reject_with
+    supervisor = make_supervisor("wrong-key")
+    seen = Seen(supervisor)
+
+    with pytest.raises(AuthenticationError):
+        await clock.wait(supervisor.wait_ready(10))
+    assert supervisor.link_state is LinkState.AUTH_FAILED
+    assert seen.availability == [(False, "authentication failed")]
+    assert "wrong-key" not in str(supervisor.last_error)
+
+
+async def test_login_timeout_is_a_connect_error_not_auth(
+    make_supervisor: MakeSupervisor,
+    clock: Clock,
+    thermostat: Simulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A2.6: a login with no reply within 10 s is a ConnectError, retried; one WARNING."""
+    thermostat.reply_delay = 30.0
+    thermostat.wait_timeout = None
+    supervisor = make_supervisor()
+
+    spent = await clock.until(lambda: supervisor.stats.failed_attempts == 1, limit=11)
+    assert spent == pytest.approx(10, abs=0.15)
+    assert isinstance(supervisor.last_error, ConnectError)
+    assert supervisor.link_state is not LinkState.AUTH_FAILED
+    warnings = client_logs(caplog, logging.WARNING)
+    assert len(warnings) == 1
+    assert "no login reply" in warnings[0].getMessage()
+
+    thermostat.reply_delay = 0.0
+    await clock.until(is_ready(supervisor), limit=30)
+
+
+async def test_disconnect_during_login_fails_at_once(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """A2.6: a link lost while awaiting the login reply fails the attempt without waiting 10 s."""
+    thermostat.go_silent()
+    supervisor = make_supervisor()
+    await clock.wait(thermostat.wait_for_connections(1))
+    thermostat.reset_clients()
+
+    await clock.until(lambda: supervisor.stats.failed_attempts == 1, limit=0.0)
+    assert isinstance(supervisor.last_error, ConnectError)
