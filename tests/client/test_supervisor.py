@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +12,7 @@ import pytest
 
 from custom_components.steamloop.client import (
     AuthenticationError,
+    CertificateMismatchError,
     Change,
     ConnectError,
     FanMode,
@@ -20,9 +23,9 @@ from custom_components.steamloop.client import (
     Supervisor,
     ZoneMode,
 )
-from simulator import Simulator
+from simulator import Malformed, Simulator
 
-from .conftest import Clock, RecordingTransport
+from .conftest import Clock, RecordingTransport, WorstCase
 
 LOGGER = "custom_components.steamloop.client"
 
@@ -590,3 +593,403 @@ async def test_disconnect_during_login_fails_at_once(
 
     await clock.until(lambda: supervisor.stats.failed_attempts == 1, limit=0.0)
     assert isinstance(supervisor.last_error, ConnectError)
+
+
+# --- pinning ---------------------------------------------------------------------------------
+
+
+async def test_foreign_certificate_gives_up_before_login(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """A fingerprint other than the pinned one: CERT_MISMATCH, no key sent, no retry."""
+    supervisor = make_supervisor(expected_fingerprint="ab" * 32)
+    seen = Seen(supervisor)
+
+    with pytest.raises(CertificateMismatchError) as caught:
+        await clock.wait(supervisor.wait_ready(10))
+    assert caught.value.actual == thermostat.fingerprint
+    assert caught.value.expected == "ab" * 32
+    assert supervisor.link_state is LinkState.CERT_MISMATCH
+    assert supervisor.fingerprint == thermostat.fingerprint
+    assert seen.availability == [(False, "certificate mismatch")]
+    assert thermostat.logins == []
+    await clock.advance(60, step=5)
+    assert thermostat.connections == 1
+
+
+async def test_certificate_change_while_connected_gives_up(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """Pinned (any case, with colons) and READY; the thermostat then presents another
+    certificate: the reconnect stops at CERT_MISMATCH and listeners hear why."""
+    pinned = ":".join(thermostat.fingerprint[i : i + 2] for i in range(0, 64, 2)).upper()
+    supervisor, seen = await start(make_supervisor, clock, expected_fingerprint=pinned)
+
+    await thermostat.use_server_certificate()
+    thermostat.close_clients()
+    await clock.until(lambda: supervisor.link_state is LinkState.CERT_MISMATCH, limit=5)
+
+    assert [up for up, _ in seen.availability] == [True, False, False]
+    assert seen.availability[-1] == (False, "certificate mismatch")
+    assert supervisor.fingerprint == thermostat.fingerprint
+    assert len(thermostat.logins) == 1
+
+
+# --- backoff and recovery --------------------------------------------------------------------
+
+
+class Recorder(random.Random):
+    """Remembers the bounds of every delay drawn, and draws the longest."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bounds: list[tuple[float, float]] = []
+
+    def uniform(self, a: float, b: float) -> float:
+        self.bounds.append((a, b))
+        return b
+
+
+async def test_backoff_is_full_jitter_capped_at_ten_seconds(
+    make_supervisor: MakeSupervisor,
+    clock: Clock,
+    thermostat: Simulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Delays are drawn from [0, 1], then [0, 2**n] capped at 10; one WARNING per outage."""
+    rng = Recorder()
+    await thermostat.refuse()
+    supervisor = make_supervisor(rng=rng)
+    await clock.advance(90, step=0.5)
+
+    assert rng.bounds[:7] == [(0, 1), (0, 2), (0, 4), (0, 8), (0, 10), (0, 10), (0, 10)]
+    assert supervisor.stats.failed_attempts == len(rng.bounds)
+    warnings = client_logs(caplog, logging.WARNING)
+    assert len(warnings) == 1
+    assert "Cannot connect" in warnings[0].getMessage()
+    assert len(client_logs(caplog, logging.DEBUG)) >= supervisor.stats.failed_attempts - 1
+
+
+async def test_recovery_within_15_s_of_the_thermostat_coming_back(
+    make_supervisor: MakeSupervisor,
+    clock: Clock,
+    thermostat: Simulator,
+    transport: RecordingTransport,
+) -> None:
+    """After a long outage, with the longest delays every time, the next attempt comes within
+    10 s of the thermostat accepting again and the state is fresh within 15 s."""
+    supervisor, seen = await start(make_supervisor, clock, rng=WorstCase())
+    await thermostat.refuse()
+    thermostat.close_clients()
+    await clock.advance(7 * 60, step=1)
+    assert not supervisor.available
+    attempts = transport.attempts
+    assert attempts > 30
+
+    thermostat.set_indoor_temperature("1", 64)
+    await thermostat.accept()
+    next_attempt = await clock.until(lambda: transport.attempts > attempts, limit=10)
+    ready = await clock.until(is_ready(supervisor), limit=15)
+
+    assert next_attempt <= 10
+    assert next_attempt + ready <= 15
+    assert supervisor.state.zones["1"].indoor_temperature == 64
+    assert [up for up, _ in seen.availability] == [True, False, True]
+
+
+async def test_flapping_thermostat_climbs_the_backoff(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """Links dropped during the burst are failed attempts; links dropped soon after READY do not
+    reset the backoff either; a link that stays up for a minute does."""
+    rng = Recorder()
+    thermostat.flap(3)
+    supervisor = make_supervisor(rng=rng)
+    seen = Seen(supervisor)
+    await clock.until(lambda: len(thermostat.logins) == 4 and is_ready(supervisor)(), limit=40)
+    assert rng.bounds == [(0, 1), (0, 2), (0, 4)]
+    assert supervisor.stats.failed_attempts == 3
+    assert seen.availability == [(True, None)]
+
+    for logins in (5, 6):
+        await clock.advance(5)
+        thermostat.close_clients()
+        await clock.until(
+            lambda n=logins: len(thermostat.logins) == n and is_ready(supervisor)(), limit=20
+        )
+    assert rng.bounds[3:] == [(0, 8), (0, 10)]
+
+    await clock.advance(61, step=5)
+    thermostat.close_clients()
+    await clock.until(lambda: len(thermostat.logins) == 7 and is_ready(supervisor)(), limit=5)
+    assert rng.bounds[-1] == (0, 1)
+    assert [up for up, _ in seen.availability] == [True] + [False, True] * 3
+
+
+# --- lifecycle -------------------------------------------------------------------------------
+
+
+async def test_stop_is_idempotent_and_releases_the_link(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """stop() closes the link, ends run() and can be called again; commands then refuse."""
+    supervisor, seen = await start(make_supervisor, clock)
+
+    await clock.wait(supervisor.stop())
+    await clock.wait(supervisor.stop())
+    await clock.wait(thermostat.wait_for_clients(0))
+
+    assert supervisor.link_state is LinkState.STOPPED
+    assert not supervisor.available
+    assert seen.availability == [(True, None)]
+    assert supervisor.stats.disconnects == 1
+    assert supervisor.stats.connected_since is None
+    with pytest.raises(NotReadyError):
+        await supervisor.set_fan_mode(FanMode.AUTO)
+    with pytest.raises(ConnectError):
+        await supervisor.wait_ready(1)
+
+
+@pytest.mark.parametrize("moment", ["connecting", "login", "backoff"])
+async def test_stop_at_any_moment(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator, moment: str
+) -> None:
+    """stop() while connecting, logging in or waiting to retry leaves nothing behind."""
+    if moment == "login":
+        thermostat.reply_delay = 30
+        thermostat.wait_timeout = None
+    if moment == "backoff":
+        await thermostat.refuse()
+    supervisor = make_supervisor(rng=WorstCase())
+    waiter = asyncio.ensure_future(supervisor.wait_ready(60))
+    if moment == "login":
+        await clock.wait(thermostat.wait_for_connections(1))
+    if moment == "backoff":
+        await clock.until(lambda: supervisor.stats.failed_attempts == 2, limit=5)
+
+    await clock.wait(supervisor.stop())
+    assert supervisor.link_state is LinkState.STOPPED
+    with pytest.raises(ConnectError):
+        await waiter
+    await clock.wait(thermostat.wait_for_clients(0))
+
+
+async def test_run_twice_is_refused_and_run_after_stop_returns(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """One owner task per supervisor."""
+    supervisor, _ = await start(make_supervisor, clock)
+    with pytest.raises(RuntimeError):
+        await supervisor.run()
+
+    idle = make_supervisor(start=False)
+    await idle.stop()
+    await idle.run()
+    assert idle.link_state is LinkState.STOPPED
+    assert thermostat.connections == 1
+
+
+async def test_wait_ready_times_out_with_the_last_failure(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """wait_ready raises ConnectError chained to why the attempts fail."""
+    await thermostat.refuse()
+    supervisor = make_supervisor()
+
+    with pytest.raises(ConnectError) as caught:
+        await clock.wait(supervisor.wait_ready(5))
+    assert "not ready within 5 s" in str(caught.value)
+    assert isinstance(caught.value.__cause__, ConnectError)
+    assert "Connect call failed" in str(caught.value.__cause__)
+
+    await thermostat.accept()
+    await clock.wait(supervisor.wait_ready(15))
+    await supervisor.wait_ready(0)
+
+
+async def test_stats_follow_the_link(
+    make_supervisor: MakeSupervisor,
+    clock: Clock,
+    thermostat: Simulator,
+    fixed_now: Callable[[], Any],
+) -> None:
+    """LinkStats count connects, drops, failures, frames and heartbeats, with injected times."""
+    supervisor, _ = await start(make_supervisor, clock, now=fixed_now)
+    stats = supervisor.stats
+    ready_at = stats.connected_since
+    assert ready_at == fixed_now()
+    assert stats.frames_received == thermostat.clients[0].frames_sent
+    assert stats.frames_sent == 1
+
+    await clock.advance(55)
+    assert stats.heartbeats_sent == 1
+    assert stats.frames_sent == 2
+    thermostat.send_malformed(Malformed.INVALID_JSON)
+    await clock.settle()
+    assert stats.malformed_frames == 1
+
+    await thermostat.refuse()
+    thermostat.reset_clients()
+    await clock.until(lambda: stats.failed_attempts >= 1, limit=5)
+    assert stats.connected_since is None
+    assert stats.disconnects == 1
+    assert stats.last_disconnect is not None
+    assert stats.last_disconnect > ready_at  # type: ignore[operator]
+    assert stats.last_disconnect_reason is not None
+    await thermostat.accept()
+    await clock.until(is_ready(supervisor), limit=15)
+    assert stats.connects == 2
+    assert stats.connected_since == fixed_now()
+
+
+# --- every other simulator fault -------------------------------------------------------------
+
+
+async def test_heartbeats_keep_a_strict_thermostat_happy(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """A thermostat that drops clients silent for 60 s never drops us: one heartbeat per 55 s."""
+    thermostat.enforce_heartbeats(60)
+    _, seen = await start(make_supervisor, clock)
+    for minute in range(4):
+        thermostat.set_indoor_temperature("1", 70 + minute)
+        await clock.advance(60, step=1)
+
+    assert thermostat.heartbeat_timeouts == 0
+    assert thermostat.heartbeats == 4
+    assert thermostat.connections == 1
+    assert seen.availability == [(True, None)]
+
+
+async def test_reset_clients_is_a_lost_link(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """An RST: unavailable with a reason, then back on the first retry."""
+    supervisor, seen = await start(make_supervisor, clock)
+    thermostat.reset_clients()
+    await clock.until(lambda: len(thermostat.logins) == 2 and is_ready(supervisor)(), limit=5)
+    assert [up for up, _ in seen.availability] == [True, False, True]
+    assert seen.availability[1][1]
+
+
+async def test_trickled_bytes_make_the_same_state(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """Every frame one byte at a time: framing copes; the state is complete."""
+    thermostat.trickle = True
+    supervisor, seen = await start(make_supervisor, clock)
+    assert seen.changes[0].added == {"1", "2"}
+    assert supervisor.state.relative_humidity is not None
+    assert supervisor.stats.malformed_frames == 0
+
+
+async def test_zones_added_live_and_removed_on_resync(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """A zone announced while READY arrives as added; one gone at the next burst as removed."""
+    supervisor, seen = await start(make_supervisor, clock)
+    thermostat.add_zone("3", name="Office")
+    await clock.settle()
+    assert supervisor.state.zones["3"].name == "Office"
+    assert seen.changes[1] == Change(added=frozenset({"3"}))
+
+    thermostat.remove_zone("3", drop="close")
+    await clock.until(lambda: len(thermostat.logins) == 2 and is_ready(supervisor)(), limit=5)
+    assert "3" not in supervisor.state.zones
+    assert seen.changes[-1].removed == {"3"}
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        Malformed.INVALID_JSON,
+        Malformed.EVENT_NOT_OBJECT,
+        Malformed.EVENT_BODY_NOT_OBJECT,
+        Malformed.NUMBER_VALUES,
+        Malformed.NOT_UTF8,
+    ],
+)
+async def test_malformed_frames_are_dropped_and_counted(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator, kind: Malformed
+) -> None:
+    """A2.9: a broken frame (a non-object Event included) is counted and dropped; the link stays."""
+    supervisor, seen = await start(make_supervisor, clock)
+    thermostat.send_malformed(kind)
+    thermostat.set_fan_mode(2)
+    await clock.settle()
+
+    assert supervisor.stats.malformed_frames == 1
+    assert supervisor.state.fan_mode is FanMode.ALWAYS_ON
+    assert supervisor.link_state is LinkState.READY
+    assert thermostat.connections == 1
+    assert seen.availability == [(True, None)]
+
+
+@pytest.mark.parametrize(
+    "kind", [Malformed.MISSING_FIELD, Malformed.INVALID_VALUE, Malformed.UNKNOWN_EVENT]
+)
+async def test_well_formed_but_meaningless_events_change_nothing(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator, kind: Malformed
+) -> None:
+    """A2.9: valid frames with a missing field, an invalid value or an unknown name are ignored."""
+    supervisor, seen = await start(make_supervisor, clock)
+    before = supervisor.state.copy()
+    thermostat.send_malformed(kind)
+    await clock.settle()
+
+    assert supervisor.state == before
+    assert len(seen.changes) == 1
+    assert supervisor.stats.malformed_frames == 0
+    assert supervisor.link_state is LinkState.READY
+
+
+async def test_oversized_frame_ends_the_link_then_resyncs(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """1 MiB without a terminator is a ProtocolError: that link ends, a new one syncs."""
+    supervisor, seen = await start(make_supervisor, clock)
+    thermostat.send_malformed(Malformed.OVERSIZED)
+    await clock.until(lambda: len(thermostat.logins) == 2 and is_ready(supervisor)(), limit=5)
+
+    assert [up for up, _ in seen.availability] == [True, False, True]
+    assert "65536" in (supervisor.stats.last_disconnect_reason or "")
+
+
+async def test_garbage_before_a_frame_is_tolerated(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """Bytes before the "{" of a frame are skipped, as the thermostat's own parser does."""
+    supervisor, _ = await start(make_supervisor, clock)
+    thermostat.send_event(
+        "ZoneNameUpdated", {"zone_id": "1", "zone_name": "Den"}, prefix=b"\r\n\x01junk"
+    )
+    await clock.settle()
+    assert supervisor.state.zones["1"].name == "Den"
+
+
+async def test_slow_answers_within_the_login_timeout(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """Every frame 2 s late: the login still succeeds and the burst is still complete."""
+    thermostat.reply_delay = 2.0
+    supervisor, seen = await start(make_supervisor, clock)
+    assert seen.changes[0].added == {"1", "2"}
+    assert supervisor.stats.failed_attempts == 0
+
+
+async def test_frames_are_logged_at_debug_with_the_key_redacted(
+    make_supervisor: MakeSupervisor,
+    clock: Clock,
+    thermostat: Simulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A2.9 / B4: received frames are logged too, and the key never appears in any log."""
+    caplog.set_level(logging.DEBUG, logger=LOGGER)
+    await start(make_supervisor, clock)
+    text = "\n".join(r.getMessage() for r in client_logs(caplog))
+
+    assert 'RX {"Response":{"LoginResponse":{"status":"1"}}}' in text
+    assert 'RX {"Event":{"ZoneAdded"' in text
+    assert 'TX {"Request":{"Login"' in text
+    assert "**REDACTED**" in text
+    assert "test-key" not in text
