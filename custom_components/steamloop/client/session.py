@@ -127,9 +127,13 @@ class Session:
         """Wait until the link ends and return why."""
         return await asyncio.shield(self._closed)
 
-    async def close(self) -> None:
-        """End the link and release everything it holds; safe to call more than once."""
-        self._end(ConnectError(f"{self.name}: link closed locally"))
+    async def close(self, *, graceful: bool = True) -> None:
+        """End the link and release everything it holds; safe to call more than once.
+
+        Graceful sends the TLS close and waits for the peer a few seconds; otherwise the link is
+        dropped at once, which is what a link that failed deserves.
+        """
+        self._end(ConnectError(f"{self.name}: link closed locally"), drop=not graceful)
         self._reader.cancel()
         try:
             await asyncio.wait([self._reader])
@@ -301,8 +305,11 @@ class Session:
         self.silent = True
         self._end(ConnectError(f"{self.name}: no frame for {self._silence_timeout:g} s"))
 
-    def _end(self, reason: SteamloopError) -> None:
+    def _end(self, reason: SteamloopError, *, drop: bool = True) -> None:
         """Record why the link ended, wake whoever waits on it and stop its timers; once."""
+        if drop:
+            # A link that failed gets no TLS goodbye: its peer may never answer one.
+            self.link.writer.transport.abort()
         if self._closed.done():
             return
         self._closed.set_result(reason)
@@ -312,8 +319,6 @@ class Session:
         self._resolve(reason)
         if self._burst is not None and not self._burst.done():
             self._burst.set_exception(reason)
-        if not self.link.writer.transport.is_closing():
-            self.link.writer.close()
 
     async def _read_loop(self) -> None:
         reader = self.link.reader
@@ -378,15 +383,18 @@ async def pair(
             while True:
                 link = await transport.connect()
                 session = Session(link, name=transport.name)
+                answered = False
                 try:
                     key = await session.pair()
+                    answered = True
                 except _PairingRefusedError as err:
+                    answered = True
                     refused = err
                     _LOGGER.debug("%s: %s; asking again", transport.name, err)
                 else:
                     return PairingResult(secret_key=key, fingerprint=link.peer_fingerprint)
                 finally:
-                    await session.close()
+                    await session.close(graceful=answered)
                 await asyncio.sleep(PAIRING_RETRY)
     except TimeoutError as err:
         msg = f"{transport.name}: no key within {timeout:g} s (is the thermostat in pairing mode?)"
@@ -404,11 +412,13 @@ async def probe(
         async with asyncio.timeout(timeout):
             link = await transport.connect()
             session = Session(link, name=transport.name)
+            synced = False
             try:
                 await session.login(secret_key)
                 state = await session.sync()
+                synced = True
             finally:
-                await session.close()
+                await session.close(graceful=synced)
     except TimeoutError as err:
         msg = f"{transport.name}: no login and burst within {timeout:g} s"
         raise ConnectError(msg) from err

@@ -187,6 +187,7 @@ class Supervisor:
             link, name=self.transport.name, stats=self.stats, generation=self._generation
         )
         self._session = session
+        graceful = False
         try:
             self.fingerprint = link.peer_fingerprint
             if self._expected and link.peer_fingerprint and link.peer_fingerprint != self._expected:
@@ -198,7 +199,11 @@ class Supervisor:
             change = self.state.sync_from(fresh)
             session.go_live(self._on_event)
             self._went_ready(change)
-            return await session.serve(), session.silent
+            outcome = await session.serve(), session.silent
+        except asyncio.CancelledError:
+            # Stopped on purpose: the link is healthy and deserves a proper TLS close.
+            graceful = True
+            raise
         finally:
             self._session = None
             if self._stable is not None:
@@ -209,7 +214,8 @@ class Supervisor:
                 self.stats.disconnects += 1
                 self.stats.last_disconnect = self._now()
                 self.stats.last_disconnect_reason = str(session.reason or "closed locally")
-            await session.close()
+            await session.close(graceful=graceful)
+        return outcome
 
     def _went_ready(self, change: Change) -> None:
         self._notify_state(change)
