@@ -1,4 +1,8 @@
-"""Fixtures for the client's I/O tests: a virtual clock, a recording transport, supervisors."""
+"""Fixtures for the client's I/O tests: a virtual clock, a recording transport, supervisors.
+
+The simulated thermostat comes from the simulator's pytest plugin: `pki` (one per session),
+`thermostat` (strict mode, two zones, key "test-key") and `simulator_factory`.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import async_fire_time_changed_exact
 
+import simulator.testing
 from custom_components.steamloop.client import (
     ClientIdentity,
     Link,
@@ -20,6 +25,12 @@ from custom_components.steamloop.client import (
     TlsTransport,
     Transport,
 )
+from simulator import Simulator, TestPKI
+
+# The simulator's fixtures, for every test in this folder.
+pki = simulator.testing.pki
+simulator_factory = simulator.testing.simulator_factory
+thermostat = simulator.testing.thermostat
 
 # Loopback I/O between the client and the in-process simulator completes within a few passes of
 # the event loop; this many passes is a generous bound.
@@ -127,13 +138,13 @@ def fixed_now() -> Callable[[], datetime]:
 
 
 @pytest.fixture
-def identities(pki: Any) -> list[ClientIdentity]:
+def identities(pki: TestPKI) -> list[ClientIdentity]:
     """Return the client identity the simulator's test CA issued."""
     return [ClientIdentity("test", pki.client_chain_pem, pki.ca_pem)]
 
 
 @pytest.fixture
-async def tls(thermostat: Any, identities: list[ClientIdentity]) -> TlsTransport:
+async def tls(thermostat: Simulator, identities: list[ClientIdentity]) -> TlsTransport:
     """Return a TLS transport to the simulator, its SSL context already built."""
     transport = TlsTransport("127.0.0.1", thermostat.port, identities=identities)
     await transport.prepare()
@@ -175,20 +186,3 @@ async def make_supervisor(
         await supervisor.stop()
     for task in tasks:
         assert task.done()
-
-
-# Until simulator.testing lands: the same fixtures, built from the simulator package directly.
-from simulator import Simulator, TestPKI  # noqa: E402
-
-
-@pytest.fixture(scope="session")
-def pki() -> TestPKI:
-    """Return one test PKI for the whole run (key generation is slow)."""
-    return TestPKI()
-
-
-@pytest.fixture
-async def thermostat(socket_enabled: None, pki: TestPKI) -> AsyncIterator[Simulator]:
-    """Return a strict-mode thermostat on 127.0.0.1 with key "test-key" and two zones."""
-    async with Simulator(pki=pki, secret_key="test-key") as simulator:  # noqa: S106
-        yield simulator
