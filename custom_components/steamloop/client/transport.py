@@ -66,14 +66,20 @@ class Link:
         transport = self.writer.transport
         if not transport.is_closing():
             self.writer.close()
+        # wait_closed() must not be cancelled by the bound: that would cancel the protocol's own
+        # close future, which every later wait_closed() shares.
+        closed = asyncio.ensure_future(self._wait_closed())
         try:
-            async with asyncio.timeout(grace):
-                await self.writer.wait_closed()
-        except TimeoutError, OSError, ssl.SSLError:
-            # A peer that never answers the TLS close_notify must not keep the socket open.
-            transport.abort()
-            with contextlib.suppress(Exception):
-                await self.writer.wait_closed()
+            await asyncio.wait([closed], timeout=grace)
+        finally:
+            if not closed.done():
+                # A peer that never answers the TLS close_notify must not keep the socket open.
+                transport.abort()
+        await closed
+
+    async def _wait_closed(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.writer.wait_closed()
 
 
 class Transport(ABC):
