@@ -555,6 +555,9 @@ class Simulator:
             sock.close()
             self._changed()
             return
+        except asyncio.CancelledError:
+            sock.close()
+            raise
         self._protocols.add(protocol)
         protocol.gone.add_done_callback(lambda _: self._protocols.discard(protocol))
 
@@ -577,7 +580,9 @@ class Simulator:
         _LOGGER.info("%s: client %s connected from %s", self.name, record.client_id, link.peer)
         session.arm_watchdog()
         if self.silent:
-            session.pause()
+            # Not from inside connection_made: asyncio's TLS would then never flush the server's
+            # last handshake flight.
+            asyncio.get_running_loop().call_soon(session.pause)
         self._changed()
         return session
 

@@ -1,0 +1,1 @@
+"""Tests for the thermostat simulator, driven by a plain client."""
