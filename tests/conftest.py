@@ -1,10 +1,91 @@
-"""Shared fixtures for the steamloop tests."""
+"""Shared fixtures: the simulated thermostat, the test PKI, virtual time and a set-up entry."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.steamloop.client import ClientIdentity, transport
+from custom_components.steamloop.const import CONF_FINGERPRINT, CONF_SECRET_KEY, DOMAIN
+from simulator import Simulator, TestPKI
+
+from .virtual_time import Clock
+
+KEY = "test-key"
+MAC = "aa:bb:cc:dd:ee:ff"
 
 
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load the integration from custom_components."""
+
+
+@pytest.fixture
+def pki() -> TestPKI:
+    """Return a fresh test CA with a thermostat certificate and a client certificate."""
+    return TestPKI()
+
+
+@pytest.fixture
+async def thermostat(socket_enabled: None, pki: TestPKI) -> AsyncIterator[Simulator]:
+    """Return a running strict-mode thermostat with two zones on a loopback port."""
+    sim = Simulator(zones=2, secret_key=KEY, pki=pki)
+    await sim.start()
+    yield sim
+    await sim.stop()
+
+
+@pytest.fixture
+def test_client_identity(pki: TestPKI, monkeypatch: pytest.MonkeyPatch) -> ClientIdentity:
+    """Make the integration present the test CA's client certificate instead of the shipped ones."""
+    identity = ClientIdentity("test", pki.client_chain_pem, pki.ca_pem)
+    monkeypatch.setattr(transport, "shipped_identities", lambda: (identity,))
+    return identity
+
+
+@pytest.fixture
+def clock(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> Clock:
+    """Return the virtual clock."""
+    return Clock(hass, freezer)
+
+
+@pytest.fixture
+def mock_config_entry(thermostat: Simulator) -> MockConfigEntry:
+    """Return a config entry for the simulated thermostat."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Thermostat 127.0.0.1",
+        unique_id=MAC,
+        data={
+            CONF_HOST: "127.0.0.1",
+            CONF_PORT: thermostat.port,
+            CONF_SECRET_KEY: KEY,
+            CONF_FINGERPRINT: thermostat.fingerprint,
+        },
+    )
+
+
+async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry, clock: Clock) -> None:
+    """Set up an entry, moving virtual time so the thermostat's initial burst can end."""
+    if entry.state.recoverable and entry.entry_id not in hass.config_entries.async_entry_ids():
+        entry.add_to_hass(hass)
+    await clock.wait(hass.config_entries.async_setup(entry.entry_id))
+    await hass.async_block_till_done()
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    test_client_identity: ClientIdentity,
+    clock: Clock,
+) -> MockConfigEntry:
+    """Return the entry, set up against the simulated thermostat."""
+    mock_config_entry.add_to_hass(hass)
+    await setup_entry(hass, mock_config_entry, clock)
+    return mock_config_entry

@@ -94,13 +94,9 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask how the thermostat is connected, or offer to take over a trane entry."""
-        options = ["network"]
-        if self.show_advanced_options:
-            options.append("serial")
-        if self.hass.config_entries.async_entries(TRANE_DOMAIN):
+        options = ["network", "serial"]
+        if self._trane_entries():
             options.append("migrate")
-        if len(options) == 1:
-            return await self.async_step_network()
         return self.async_show_menu(step_id="user", menu_options=options)
 
     async def async_step_network(

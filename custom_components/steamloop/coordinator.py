@@ -123,11 +123,11 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         """Remove the devices (and so the entities) of zones the thermostat no longer has."""
         registry = dr.async_get(self.hass)
         for zone_id in zone_ids:
-            device = registry.async_get_device(identifiers={(DOMAIN, self.zone_key(zone_id))})
+            device = registry.async_get_device_by_identifier(
+                (DOMAIN, self.zone_key(zone_id)), self.config_entry.entry_id
+            )
             if device is not None:
-                registry.async_update_device(
-                    device.id, remove_config_entry_id=self.config_entry.entry_id
-                )
+                registry.async_remove_device(device.id)
 
     def zone_key(self, zone_id: str) -> str:
         """Return the identifier of a zone's device."""
