@@ -141,8 +141,8 @@ class TcpLink(Link):
 class TlsProtocol(asyncio.Protocol):
     """Bridges an asyncio TLS transport to a session."""
 
-    def __init__(self, on_made: Callable[[TcpLink], Sink]) -> None:
-        """Call on_made with the link once TLS is up; it returns the session."""
+    def __init__(self, on_made: Callable[[TlsProtocol], Sink]) -> None:
+        """Call on_made once TLS is up (the link is set); it returns the session."""
         self._on_made = on_made
         self._sink: Sink | None = None
         self.link: TcpLink | None = None
@@ -154,7 +154,7 @@ class TlsProtocol(asyncio.Protocol):
             msg = "a stream transport is required"
             raise TypeError(msg)
         self.link = TcpLink(transport)
-        self._sink = self._on_made(self.link)
+        self._sink = self._on_made(self)
 
     def data_received(self, data: bytes) -> None:
         """Hand bytes to the session."""

@@ -401,6 +401,7 @@ class Simulator:
         self._admissions: set[asyncio.Task[None]] = set()
         self._sessions: list[_Session] = []
         self._protocols: set[TlsProtocol] = set()
+        self._writers: set[asyncio.Task[None]] = set()
         self._waiters: list[tuple[Callable[[], object], asyncio.Future[Any]]] = []
         self._drop_at_heartbeat: DropHow | None = None
         self._flaps = 0
@@ -448,7 +449,7 @@ class Simulator:
             else:
                 session.link.close()
         await asyncio.gather(*(p.gone for p in list(self._protocols)), return_exceptions=True)
-        writers = [s.writer for s in self._sessions]
+        writers = list(self._writers)
         for writer in writers:
             writer.cancel()
         await asyncio.gather(*writers, return_exceptions=True)
@@ -558,10 +559,13 @@ class Simulator:
         except asyncio.CancelledError:
             sock.close()
             raise
+
+    def _on_tls_made(self, protocol: TlsProtocol) -> _Session:
+        link = protocol.link
+        assert link is not None  # noqa: S101 - set by the protocol before it calls us
+        # From here on connection_lost is certain, so stop() may wait for it.
         self._protocols.add(protocol)
         protocol.gone.add_done_callback(lambda _: self._protocols.discard(protocol))
-
-    def _on_tls_made(self, link: TcpLink) -> _Session:
         return self._open_session(link, link.tls_version, link.peer_certificate)
 
     def _open_session(
@@ -577,6 +581,8 @@ class Simulator:
         self.clients.append(record)
         session = _Session(self, link, record)
         self._sessions.append(session)
+        self._writers.add(session.writer)
+        session.writer.add_done_callback(self._writers.discard)
         _LOGGER.info("%s: client %s connected from %s", self.name, record.client_id, link.peer)
         session.arm_watchdog()
         if self.silent:
@@ -998,8 +1004,13 @@ class Simulator:
 
     def _changed(self) -> None:
         for predicate, future in list(self._waiters):
-            if not future.done():
+            if future.done():
+                continue
+            try:
                 result = predicate()
+            except Exception as err:  # noqa: BLE001 - a test's predicate failing belongs to the test
+                future.set_exception(err)
+            else:
                 if result is not None:
                     future.set_result(result)
 

@@ -97,9 +97,13 @@ class PlainClient:
         self, sim: Simulator, key: str | None = None
     ) -> list[tuple[str, Fields]]:
         """Log in with the simulator's key (or `key`) and read the whole burst."""
-        reply = await self.login(sim.secret_key if key is None else key)
-        assert reply == {"Response": {"LoginResponse": {"status": "1"}}}
-        return await self.burst(sim)
+        count = len(sim.plant.burst()) + len(sim.burst_extras)
+        return await self.login_and_sync_count(sim.secret_key if key is None else key, count)
+
+    async def login_and_sync_count(self, key: str, count: int) -> list[tuple[str, Fields]]:
+        """Log in and read `count` events."""
+        assert await self.login(key) == {"Response": {"LoginResponse": {"status": "1"}}}
+        return [await self.event() for _ in range(count)]
 
     async def read_to_end(self) -> bytes:
         """Read until EOF; raises on a reset."""

@@ -427,3 +427,17 @@ async def test_a_tls12_client_hello_split_in_two_still_connects(thermostat: Simu
         assert thermostat.tls13_rejected == 0
     finally:
         writer.transport.abort()
+
+
+async def test_a_failing_predicate_fails_the_wait(thermostat: Simulator, connect: Connect) -> None:
+    def broken() -> int | None:
+        if thermostat.logins:
+            msg = "predicate broke"
+            raise LookupError(msg)
+        return None
+
+    waiting = asyncio.create_task(thermostat.wait_until(broken, "a broken predicate"))
+    client = await connect(thermostat)
+    await client.login("test-key")
+    with pytest.raises(LookupError, match="predicate broke"):
+        await waiting

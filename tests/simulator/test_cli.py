@@ -1,0 +1,143 @@
+"""The command line: help, serving, and a clean exit on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from simulator.__main__ import build_parser, main
+
+from .plain_client import PlainClient
+
+ROOT = Path(__file__).resolve().parents[2]
+# A safety net: a passing run never waits on it.
+DEADLINE = 30.0
+KEY = "cli-key"
+
+
+async def start(*args: str) -> asyncio.subprocess.Process:
+    """Start the simulator's command line."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "simulator",
+        *args,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+@pytest.fixture
+async def processes() -> AsyncIterator[list[asyncio.subprocess.Process]]:
+    """Kill any process a failed test left running."""
+    started: list[asyncio.subprocess.Process] = []
+    yield started
+    for proc in started:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+
+
+async def read_banner(proc: asyncio.subprocess.Process) -> dict[str, str]:
+    """Read the lines printed for one thermostat, up to its fingerprint."""
+    assert proc.stdout is not None
+    banner: dict[str, str] = {}
+    async with asyncio.timeout(DEADLINE):
+        while "server certificate sha256" not in banner:
+            line = (await proc.stdout.readline()).decode()
+            assert line, "the simulator exited early"
+            if match := re.match(r"listening on (\S+):(\d+) ", line):
+                banner["host"], banner["port"] = match.groups()
+            else:
+                name, _, value = line.strip().partition(": ")
+                banner[name] = value
+    return banner
+
+
+async def stop(proc: asyncio.subprocess.Process) -> tuple[str, str]:
+    """Send SIGTERM and return stdout and stderr once it exited with status 0."""
+    proc.send_signal(signal.SIGTERM)
+    async with asyncio.timeout(DEADLINE):
+        out, err = await proc.communicate()
+    assert proc.returncode == 0, err.decode()
+    return out.decode(), err.decode()
+
+
+async def test_help_explains_every_option(processes: list[asyncio.subprocess.Process]) -> None:
+    proc = await start("--help")
+    processes.append(proc)
+    async with asyncio.timeout(DEADLINE):
+        out, _ = await proc.communicate()
+    assert proc.returncode == 0
+    text = out.decode()
+    for option in build_parser()._option_string_actions:
+        assert option in text
+    assert "strict mode" in text
+    assert "open mode" in text
+    assert "SIGTERM" in text
+
+
+async def test_serves_in_open_mode_until_sigterm(
+    socket_enabled: None, processes: list[asyncio.subprocess.Process]
+) -> None:
+    proc = await start(
+        "--port", "0", "--open", "--key", KEY, "--zones", "1", "--pairing", "--pairing-key", "pk"
+    )
+    processes.append(proc)
+    banner = await read_banner(proc)
+    assert banner["host"] == "127.0.0.1"
+    assert banner["secret key"] == KEY
+    assert banner["pairing mode on; it hands out the key"] == "pk"
+
+    client = await PlainClient.connect(int(banner["port"]), chain_pem=None)
+    try:
+        burst = await client.login_and_sync_count(KEY, 5 + 6)
+        assert burst[0] == ("ZoneAdded", {"zone_id": "1"})
+        der = client.writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
+        assert hashlib.sha256(der).hexdigest() == banner["server certificate sha256"]
+    finally:
+        await client.close()
+
+    out, err = await stop(proc)
+    assert out.splitlines()[-1] == "stopped"
+    assert "Traceback" not in err
+    assert KEY not in err
+
+
+async def test_strict_mode_writes_a_temporary_pki_and_removes_it(
+    socket_enabled: None, processes: list[asyncio.subprocess.Process]
+) -> None:
+    proc = await start("--port", "0", "--key", KEY, "--pty", "--heartbeat-timeout", "0")
+    processes.append(proc)
+    banner = await read_banner(proc)
+    assert proc.stdout is not None
+    async with asyncio.timeout(DEADLINE):
+        extra = [(await proc.stdout.readline()).decode().strip() for _ in range(2)]
+    client_pem = Path(extra[0].removeprefix("client certificate + key: "))
+    assert extra[1].startswith("pty: /dev/")
+    loop = asyncio.get_running_loop()
+    chain = await loop.run_in_executor(None, client_pem.read_bytes)
+
+    client = await PlainClient.connect(int(banner["port"]), chain_pem=chain)
+    try:
+        await client.login_and_sync_count(KEY, 2 * 5 + 6)
+    finally:
+        await client.close()
+
+    await stop(proc)
+    assert not await loop.run_in_executor(None, client_pem.exists)
+
+
+def test_main_rejects_unknown_options(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--bogus"])
+    assert exit_info.value.code == 2
+    assert "--bogus" in capsys.readouterr().err
