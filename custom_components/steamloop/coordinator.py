@@ -41,6 +41,7 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         self.device_id = ""
         self._announced_loss = False
         self._zone_listeners: list[Callable[[frozenset[str]], None]] = []
+        self._zone_names: dict[str, str] = {}
 
     @property
     def device_key(self) -> str:
@@ -81,6 +82,7 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         if change.added:
             for listener in list(self._zone_listeners):
                 listener(change.added)
+        self._rename_zone_devices(change.zones | change.added)
         if not self.last_update_success:
             # The entities are unavailable; the availability flip that follows writes them all.
             return
@@ -117,6 +119,23 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
             entry.async_start_reauth(self.hass)
         elif self.supervisor.link_state is LinkState.CERT_MISMATCH:
             async_create_certificate_issue(self.hass, entry, self.supervisor.fingerprint)
+
+    @callback
+    def _rename_zone_devices(self, zone_ids: frozenset[str]) -> None:
+        """Give zone devices the names the thermostat reports, as they arrive or change."""
+        registry = dr.async_get(self.hass)
+        for zone_id in zone_ids:
+            zone = self.data.zones.get(zone_id)
+            if zone is None or not zone.name or self._zone_names.get(zone_id) == zone.name:
+                continue
+            device = registry.async_get_device_by_identifier(
+                (DOMAIN, self.zone_key(zone_id)), self.config_entry.entry_id
+            )
+            if device is None:
+                continue
+            self._zone_names[zone_id] = zone.name
+            if device.name != zone.name:
+                registry.async_update_device(device.id, name=zone.name)
 
     @callback
     def _remove_zone_devices(self, zone_ids: frozenset[str]) -> None:

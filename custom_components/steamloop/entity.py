@@ -31,6 +31,11 @@ class SteamloopEntity(CoordinatorEntity[SteamloopCoordinator]):
         """Return whether a state change touches what this entity shows."""
         return not self.system_fields.isdisjoint(change.system)
 
+    async def async_added_to_hass(self) -> None:
+        """Remember what the first write shows."""
+        await super().async_added_to_hass()
+        self._last_shown = self.shown_values()
+
     def shown_values(self) -> object:
         """Return the values this entity shows; None means "always write when affected"."""
         return None
@@ -65,7 +70,6 @@ class SteamloopZoneEntity(SteamloopEntity):
                 manufacturer=MANUFACTURER,
                 via_device_id=coordinator.device_id,
                 name=zone.name,
-                suggested_area=zone.name,
             )
         else:
             self._attr_device_info = DeviceInfo(

@@ -1,0 +1,214 @@
+"""What the user sees when the thermostat or the network misbehaves, and how it comes back."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
+from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.steamloop.const import CONF_FINGERPRINT, DOMAIN
+from simulator import Simulator
+
+from .conftest import setup_entry
+from .virtual_time import Clock
+
+CLIMATE = "climate.living_room"
+TEMPERATURE = "sensor.living_room_temperature"
+HUMIDITY = "sensor.thermostat_127_0_0_1_humidity"
+CONNECTED_SINCE = "sensor.thermostat_127_0_0_1_connected_since"
+
+
+@pytest.fixture(autouse=True)
+def us_units(hass: HomeAssistant) -> None:
+    """Show temperatures in °F, as the thermostat reports them."""
+    hass.config.units = US_CUSTOMARY_SYSTEM
+
+
+def _unavailable(hass: HomeAssistant, *entity_ids: str) -> bool:
+    return all(hass.states.get(entity_id).state == STATE_UNAVAILABLE for entity_id in entity_ids)
+
+
+def _our_info_logs(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "custom_components.steamloop" and record.levelno == logging.INFO
+    ]
+
+
+@pytest.mark.parametrize("fault", ["reset", "close"])
+async def test_outage_unavailable_then_recovers_fresh(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    thermostat: Simulator,
+    clock: Clock,
+    caplog: pytest.LogCaptureFixture,
+    fault: str,
+) -> None:
+    """Reset or closed and refused: unavailable within 5 s; back with fresh values within 15 s."""
+    assert hass.states.get(TEMPERATURE).state == "72.0"
+    caplog.set_level(logging.INFO, logger="custom_components.steamloop")
+
+    await thermostat.refuse()
+    if fault == "reset":
+        thermostat.reset_clients()
+    else:
+        thermostat.close_clients()
+    took = await clock.until(lambda: _unavailable(hass, CLIMATE, TEMPERATURE, HUMIDITY), limit=5)
+    assert took <= 5
+    # The link's own diagnostics stay readable while it is down.
+    assert hass.states.get(CONNECTED_SINCE).state != STATE_UNAVAILABLE
+
+    await clock.advance(20 * 60, step=5)  # a 20-minute outage
+    thermostat.set_indoor_temperature("1", 75.0)  # the house changed meanwhile
+    await thermostat.accept()
+    took = await clock.until(lambda: not _unavailable(hass, CLIMATE), limit=15)
+    assert took <= 15
+    assert hass.states.get(TEMPERATURE).state == "75.0"
+    assert hass.states.get(CLIMATE).attributes["current_temperature"] == 75.0
+
+    logs = _our_info_logs(caplog)
+    assert len(logs) == 2, logs
+    assert logs[0].startswith("Connection to Thermostat 127.0.0.1 lost")
+    assert logs[1] == "Connection to Thermostat 127.0.0.1 restored"
+
+
+async def test_key_revoked_starts_reauth_and_stops_retrying(
+    hass: HomeAssistant, init_integration: MockConfigEntry, thermostat: Simulator, clock: Clock
+) -> None:
+    """A key revoked at runtime: unavailable, a reauth flow, and no more login attempts."""
+    thermostat.revoke_key("someone-else")
+    await clock.until(lambda: _unavailable(hass, CLIMATE), limit=15)
+    await clock.until(
+        lambda: any(
+            flow["context"]["source"] == SOURCE_REAUTH
+            for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+        ),
+        limit=15,
+    )
+    attempts = len(thermostat.logins)
+    await clock.advance(600, step=10)
+    assert len(thermostat.logins) == attempts
+    assert _unavailable(hass, CLIMATE)
+
+
+async def test_setup_with_rejected_key_starts_reauth(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    thermostat: Simulator,
+    clock: Clock,
+    test_client_identity: object,
+) -> None:
+    """A key already rejected at setup fails setup into re-authentication, not endless retries."""
+    thermostat.set_secret_key("someone-else")
+    mock_config_entry.add_to_hass(hass)
+    await setup_entry(hass, mock_config_entry, clock)
+    assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_setup_retries_when_unreachable(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    thermostat: Simulator,
+    clock: Clock,
+    test_client_identity: object,
+) -> None:
+    """An unreachable thermostat at start-up: setup is retried later, nothing left running."""
+    await thermostat.refuse()
+    mock_config_entry.add_to_hass(hass)
+    await setup_entry(hass, mock_config_entry, clock)
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_certificate_change_raises_repair_and_trust_fixes_it(
+    hass: HomeAssistant, init_integration: MockConfigEntry, thermostat: Simulator, clock: Clock
+) -> None:
+    """A new server certificate holds the link down, raises a repair; trusting it reconnects."""
+    new = await thermostat.use_server_certificate()
+    thermostat.reset_clients()
+    await clock.until(lambda: _unavailable(hass, CLIMATE), limit=5)
+    issue_id = f"certificate_changed_{init_integration.entry_id}"
+    await clock.until(
+        lambda: ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None, limit=15
+    )
+    connections = thermostat.connections
+    await clock.advance(120, step=10)
+    assert thermostat.connections == connections  # no retry against an untrusted certificate
+
+    assert await async_setup_component(hass, "repairs", {})
+    manager = hass.data["repairs"]["flow_manager"]
+    result = await manager.async_init(DOMAIN, data={"issue_id": issue_id})
+    assert result["type"] == "menu"
+    result = await manager.async_configure(result["flow_id"], {"next_step_id": "trust"})
+    assert result["step_id"] == "trust"
+    assert new.fingerprint in result["description_placeholders"]["fingerprint"]
+    result = await manager.async_configure(result["flow_id"], {})
+    assert result["type"] == "create_entry"
+    assert init_integration.data[CONF_FINGERPRINT] == new.fingerprint
+
+    await clock.until(lambda: not _unavailable(hass, CLIMATE), limit=30)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_zones_appear_and_disappear(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    thermostat: Simulator,
+    clock: Clock,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A zone added later gets its entities; a zone gone after a resync loses its device."""
+    thermostat.add_zone("3", name="Office")
+    await clock.until(lambda: hass.states.get("climate.zone_3") is not None, limit=5)
+    assert hass.states.get("sensor.zone_3_temperature") is not None
+    office = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"{init_integration.unique_id}_zone_3"), init_integration.entry_id
+    )
+    assert office is not None
+    assert office.name == "Office"
+
+    thermostat.remove_zone("2", drop="reset")
+    await clock.until(lambda: hass.states.get("climate.bedroom") is None, limit=15)
+    assert entity_registry.async_get("climate.bedroom") is None
+    assert not _unavailable(hass, CLIMATE, "climate.zone_3")
+
+
+async def test_one_zone_temperature_writes_two_entities(
+    hass: HomeAssistant, init_integration: MockConfigEntry, thermostat: Simulator, clock: Clock
+) -> None:
+    """A single zone's temperature event rewrites that zone's climate and temperature only."""
+    written: list[str] = []
+    hass.bus.async_listen("state_changed", lambda event: written.append(event.data["entity_id"]))
+    # A write that changes nothing is a state_reported event, still a write.
+    hass.bus.async_listen(
+        "state_reported",
+        lambda event: written.append(event.data["entity_id"]),
+        event_filter=callback(lambda data: True),
+    )
+    thermostat.set_indoor_temperature("1", 73.5)
+    await clock.until(lambda: hass.states.get(TEMPERATURE).state == "73.5", limit=5)
+    await hass.async_block_till_done()
+    assert sorted(written) == [CLIMATE, TEMPERATURE]
+
+
+async def test_no_unavailable_storm_when_home_assistant_stops(
+    hass: HomeAssistant, init_integration: MockConfigEntry, thermostat: Simulator
+) -> None:
+    """Stopping Home Assistant closes the link without writing every entity unavailable first."""
+    written: list[str] = []
+    hass.bus.async_listen("state_changed", lambda event: written.append(event.data["entity_id"]))
+    await hass.async_stop(force=True)
+    assert CLIMATE not in written
+    await thermostat.wait_for_clients(0)
