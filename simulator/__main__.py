@@ -10,6 +10,7 @@ import signal
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from .pki import ServerCertificate, TestPKI
@@ -104,13 +105,56 @@ def _say(line: str) -> None:
     sys.stdout.flush()
 
 
-async def serve(args: argparse.Namespace, pki_dir: Path | None) -> None:
-    """Run the thermostats until a stop signal."""
-    pki = TestPKI()
-    files = pki.write(pki_dir) if pki_dir is not None else {}
-    certificate = ServerCertificate.from_pem(args.cert.read_bytes()) if args.cert else None
-    client_ca = args.client_ca.read_bytes() if args.client_ca else None
-    key = args.key or generate_key()
+@dataclass(frozen=True, slots=True)
+class Setup:
+    """What every thermostat of this run shares."""
+
+    pki: TestPKI
+    files: dict[str, Path]
+    certificate: ServerCertificate | None
+    client_ca: bytes | None
+    key: str
+
+
+async def start_thermostat(args: argparse.Namespace, setup: Setup, index: int) -> Simulator:
+    """Start the index-th thermostat."""
+    sim = Simulator(
+        zones=args.zones,
+        secret_key=setup.key,
+        pairing=args.pairing,
+        pairing_key=args.pairing_key,
+        pki=setup.pki,
+        mode="open" if args.open else "strict",
+        reject_with=args.reject_with,
+        heartbeat_timeout=args.heartbeat_timeout or None,
+        name=f"thermostat-{index + 1}",
+    )
+    sim.reply_delay = args.delay
+    if setup.client_ca is not None:
+        sim.client_ca_pem = setup.client_ca
+    if setup.certificate is not None:
+        await sim.use_server_certificate(setup.certificate)
+    elif index:
+        await sim.use_server_certificate()  # each thermostat has its own certificate
+    await sim.start(host=args.host, port=args.port + index if args.port else 0)
+    return sim
+
+
+async def announce(args: argparse.Namespace, setup: Setup, sim: Simulator) -> None:
+    """Print where a thermostat listens and what a client needs."""
+    _say(f"listening on {args.host}:{sim.port} ({sim.mode} mode, {args.zones} zones)")
+    _say(f"  secret key: {sim.secret_key}")
+    if sim.pairing:
+        _say(f"  pairing mode on; it hands out the key: {sim.pairing_key}")
+    _say(f"  server certificate sha256: {sim.fingerprint}")
+    if sim.mode == "strict" and "client" in setup.files:
+        _say(f"  client certificate + key: {setup.files['client']}")
+    if args.pty:
+        _say(f"  pty: {await sim.open_pty()}")
+
+
+async def serve(args: argparse.Namespace, setup: Setup) -> None:
+    """Run the thermostats until SIGINT or SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -118,33 +162,8 @@ async def serve(args: argparse.Namespace, pki_dir: Path | None) -> None:
     sims: list[Simulator] = []
     try:
         for index in range(args.count):
-            sim = Simulator(
-                zones=args.zones,
-                secret_key=key,
-                pairing=args.pairing,
-                pairing_key=args.pairing_key,
-                pki=pki,
-                mode="open" if args.open else "strict",
-                reject_with=args.reject_with,
-                heartbeat_timeout=args.heartbeat_timeout or None,
-                name=f"thermostat-{index + 1}",
-            )
-            sim.reply_delay = args.delay
-            if client_ca is not None:
-                sim.client_ca_pem = client_ca
-            if certificate is not None:
-                await sim.use_server_certificate(certificate)
-            sims.append(sim)
-            await sim.start(host=args.host, port=args.port + index if args.port else 0)
-            _say(f"listening on {args.host}:{sim.port} ({sim.mode} mode, {args.zones} zones)")
-            _say(f"  secret key: {sim.secret_key}")
-            if sim.pairing:
-                _say(f"  pairing mode on; it hands out the key: {sim.pairing_key}")
-            _say(f"  server certificate sha256: {sim.fingerprint}")
-            if sim.mode == "strict" and "client" in files:
-                _say(f"  client certificate + key: {files['client']}")
-            if args.pty:
-                _say(f"  pty: {await sim.open_pty()}")
+            sims.append(await start_thermostat(args, setup, index))
+            await announce(args, setup, sims[-1])
         await stop.wait()
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -162,7 +181,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     with _pki_directory(args) as pki_dir:
-        asyncio.run(serve(args, pki_dir))
+        pki = TestPKI(rsa=True)
+        setup = Setup(
+            pki=pki,
+            files=pki.write(pki_dir) if pki_dir is not None else {},
+            certificate=ServerCertificate.from_pem(args.cert.read_bytes()) if args.cert else None,
+            client_ca=args.client_ca.read_bytes() if args.client_ca else None,
+            key=args.key or generate_key(),
+        )
+        asyncio.run(serve(args, setup))
     return 0
 
 

@@ -344,6 +344,9 @@ class _Session:
             timer.cancel()
         self._timers.clear()
         self.writer.cancel()
+        while not self._queue.empty():  # so flush() never waits on frames that cannot leave
+            self._queue.get_nowait()
+            self._queue.task_done()
         self._sim.on_lost(self)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from simulator import TestPKI
 from simulator.__main__ import build_parser, main
 
 from .plain_client import PlainClient
@@ -141,3 +142,38 @@ def test_main_rejects_unknown_options(capsys: pytest.CaptureFixture[str]) -> Non
         main(["--bogus"])
     assert exit_info.value.code == 2
     assert "--bogus" in capsys.readouterr().err
+
+
+async def test_serves_a_given_certificate_and_client_ca(
+    socket_enabled: None,
+    processes: list[asyncio.subprocess.Process],
+    pki: TestPKI,
+    tmp_path: Path,
+) -> None:
+    loop = asyncio.get_running_loop()
+    files = await loop.run_in_executor(None, pki.write, tmp_path / "given")
+    written = tmp_path / "written"
+    proc = await start(
+        "--port",
+        "0",
+        "--key",
+        KEY,
+        "--cert",
+        str(files["server"]),
+        "--client-ca",
+        str(files["ca"]),
+        "--pki-dir",
+        str(written),
+    )
+    processes.append(proc)
+    banner = await read_banner(proc)
+    assert banner["server certificate sha256"] == pki.server_fingerprint
+
+    client = await PlainClient.connect(int(banner["port"]), chain_pem=pki.client_chain_pem)
+    try:
+        await client.login_and_sync_count(KEY, 2 * 5 + 6)
+    finally:
+        await client.close()
+    await stop(proc)
+    names = await loop.run_in_executor(None, lambda: sorted(p.name for p in written.iterdir()))
+    assert names == ["ca.pem", "client.pem", "server.pem"]

@@ -403,3 +403,14 @@ async def test_the_pki_exposes_fingerprints_and_distinct_server_certificates(
     assert b"PRIVATE KEY" in pki.client_chain_pem
     assert b"BEGIN CERTIFICATE" in pki.ca_pem
     assert "key_pem" not in repr(other)
+
+
+async def test_an_rsa_thermostat_accepts_an_rsa_client(
+    simulator_factory: SimulatorFactory, connect: Connect
+) -> None:
+    sim = await simulator_factory(pki=TestPKI(rsa=True), secret_key=KEY)
+    client = await connect(sim, chain_pem=sim.pki.client_chain_pem)
+    await client.login_and_sync(sim)
+    cipher = client.writer.get_extra_info("cipher")
+    assert cipher[1] == "TLSv1.2"
+    assert "RSA" in cipher[0]

@@ -134,3 +134,9 @@ def test_each_pki_is_unrelated(pki: TestPKI) -> None:
     assert other.ca_pem != pki.ca_pem
     assert other.server_fingerprint != pki.server_fingerprint
     assert other.issue_client_chain() != other.client_chain_pem
+
+
+def test_an_rsa_pki_serves_too(pki: TestPKI) -> None:
+    rsa = TestPKI(rsa=True)
+    assert b"BEGIN RSA PRIVATE KEY" in rsa.client_chain_pem
+    assert b"BEGIN EC PRIVATE KEY" in pki.client_chain_pem
