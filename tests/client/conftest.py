@@ -32,9 +32,10 @@ pki = simulator.testing.pki
 simulator_factory = simulator.testing.simulator_factory
 thermostat = simulator.testing.thermostat
 
-# Loopback I/O between the client and the in-process simulator completes within a few passes of
-# the event loop; this many passes is a generous bound.
-SETTLE_PASSES = 30
+# Loopback I/O between the client and the in-process simulator shows up at the next poll of the
+# event loop, so a few consecutive passes with nothing ready mean everything in flight has landed.
+IDLE_PASSES = 3
+MAX_SETTLE_PASSES = 500
 
 
 class Clock:
@@ -48,13 +49,21 @@ class Clock:
 
     async def settle(self) -> None:
         """Let in-flight loopback I/O and ready callbacks run, without moving time."""
-        for _ in range(SETTLE_PASSES):
+        loop = asyncio.get_running_loop()
+        idle = 0
+        for _ in range(MAX_SETTLE_PASSES):
             await asyncio.sleep(0)
+            # The loop's ready queue: callbacks due in this pass, I/O callbacks included.
+            idle = 0 if loop._ready else idle + 1  # type: ignore[attr-defined]
+            if idle >= IDLE_PASSES:
+                return
 
     async def advance(self, seconds: float, *, step: float = 0.5) -> None:
-        """Move time forward by `seconds`, in steps, letting I/O run after each."""
+        """Move time forward by `seconds`, in steps, letting I/O run before and after each."""
         remaining = seconds
         while remaining > 1e-9:
+            # What is due now (a frame just sent, a task just started) happens now, not later.
+            await self.settle()
             delta = min(step, remaining)
             remaining -= delta
             self.freezer.tick(timedelta(seconds=delta))
@@ -76,11 +85,13 @@ class Clock:
             spent += step
         return spent
 
-    async def wait(self, awaitable: Awaitable[Any], *, limit: float = 30.0) -> Any:
+    async def wait(
+        self, awaitable: Awaitable[Any], *, limit: float = 30.0, step: float = 0.1
+    ) -> Any:
         """Await `awaitable` while advancing time; fail after `limit` virtual seconds."""
         task = asyncio.ensure_future(awaitable)
         try:
-            await self.until(task.done, limit=limit)
+            await self.until(task.done, limit=limit, step=step)
         finally:
             if not task.done():
                 task.cancel()
@@ -117,12 +128,12 @@ class WorstCase(random.Random):
         return max(a, b)
 
 
-class Quickest(random.Random):
-    """A random source that always picks the shortest delay."""
+class Quick(random.Random):
+    """A random source that always picks a tenth of the longest delay: quick, never zero."""
 
     def uniform(self, a: float, b: float) -> float:
-        """Return the lower bound."""
-        return min(a, b)
+        """Return a tenth of the way from a to b."""
+        return a + (b - a) / 10
 
 
 @pytest.fixture
@@ -174,7 +185,7 @@ async def make_supervisor(
         **kwargs: Any,
     ) -> Supervisor:
         supervisor = Supervisor(
-            on or transport, key, rng=rng if rng is not None else Quickest(), **kwargs
+            on or transport, key, rng=rng if rng is not None else Quick(), **kwargs
         )
         made.append(supervisor)
         if start:
