@@ -50,6 +50,7 @@ async def simulator_factory(pki: TestPKI, socket_enabled: None) -> AsyncIterator
 
 
 @pytest.fixture
-async def thermostat(simulator_factory: SimulatorFactory) -> Simulator:
+async def thermostat(simulator_factory: SimulatorFactory, socket_enabled: None) -> Simulator:
     """Return a started strict-mode thermostat with two zones and key THERMOSTAT_KEY."""
+    del socket_enabled
     return await simulator_factory(zones=2, secret_key=THERMOSTAT_KEY, mode="strict")
