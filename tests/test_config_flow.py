@@ -420,9 +420,7 @@ async def test_reconfigure_errors_and_fingerprint_check(
     assert result["reason"] == "wrong_device"
 
 
-async def test_reconfigure_serial(
-    hass: HomeAssistant, thermostat: Simulator, clock: Clock
-) -> None:
+async def test_reconfigure_serial(hass: HomeAssistant, thermostat: Simulator, clock: Clock) -> None:
     """A serial entry is reconfigured with a new device path."""
     path = await thermostat.open_pty()
     entry = MockConfigEntry(

@@ -183,29 +183,24 @@ class SteamloopClimate(SteamloopZoneEntity, ClimateEntity):
 
     @steamloop_action
     async def async_set_temperature(self, **kwargs: Any) -> None:
-        """Set the single target, or the low/high range in the auto modes."""
+        """Set the single target (heat or cool), or the low/high range (auto modes).
+
+        Home Assistant only passes what the zone's current features allow.
+        """
         if (hvac_mode := kwargs.get(ATTR_HVAC_MODE)) is not None:
             await self.async_set_hvac_mode(hvac_mode)
         supervisor = self.coordinator.supervisor
-        if ATTR_TEMPERATURE in kwargs:
-            target = kwargs[ATTR_TEMPERATURE]
+        if (target := kwargs.get(ATTR_TEMPERATURE)) is not None:
             if self.zone.mode is ZoneMode.HEAT:
                 await supervisor.set_temperature(self.zone_id, heat=target)
-            elif self.zone.mode is ZoneMode.COOL:
-                await supervisor.set_temperature(self.zone_id, cool=target)
             else:
-                raise ServiceValidationError(
-                    translation_domain=DOMAIN, translation_key="single_target_needs_heat_or_cool"
-                )
+                await supervisor.set_temperature(self.zone_id, cool=target)
             return
-        low, high = kwargs.get(ATTR_TARGET_TEMP_LOW), kwargs.get(ATTR_TARGET_TEMP_HIGH)
-        if low is None and high is None:
-            return
-        if not self._range_mode:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN, translation_key="range_needs_auto"
-            )
-        await supervisor.set_temperature(self.zone_id, heat=low, cool=high)
+        await supervisor.set_temperature(
+            self.zone_id,
+            heat=kwargs.get(ATTR_TARGET_TEMP_LOW),
+            cool=kwargs.get(ATTR_TARGET_TEMP_HIGH),
+        )
 
     @steamloop_action
     async def async_set_fan_mode(self, fan_mode: str) -> None:

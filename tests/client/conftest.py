@@ -109,15 +109,19 @@ class RecordingTransport(Transport):
         self.attempts = 0
         self.links: list[Link] = []
         self.failures: list[BaseException] = []
+        self.attempted = asyncio.Event()
 
     async def connect(self) -> Link:
         """Connect through `inner`, unless a failure was queued."""
         self.attempts += 1
-        if self.failures:
-            raise self.failures.pop(0)
-        link = await self.inner.connect()
-        self.links.append(link)
-        return link
+        try:
+            if self.failures:
+                raise self.failures.pop(0)
+            link = await self.inner.connect()
+            self.links.append(link)
+            return link
+        finally:
+            self.attempted.set()
 
 
 class WorstCase(random.Random):
