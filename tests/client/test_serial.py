@@ -1,20 +1,30 @@
-"""The serial transport end to end: the simulator's protocol over a pseudo-terminal."""
+"""The serial transport end to end: the simulator's protocol over a pseudo-terminal.
+
+serialx opens a port with worker-thread calls and short sleeps of its own, so this test runs on
+the real clock (about a second: the end of the burst) and fires the long timers early instead.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.steamloop.client import FanMode, LinkState, SerialTransport, Supervisor
+from custom_components.steamloop.client import FanMode, SerialTransport, Supervisor
 from simulator import Simulator
 
-from .conftest import Clock, Quick, RecordingTransport
+from .conftest import Quick, RecordingTransport
 
 pytestmark = pytest.mark.timeout(30)
 
 
-async def test_login_burst_and_command_over_a_pty(clock: Clock, thermostat: Simulator) -> None:
+async def test_login_burst_and_command_over_a_pty(
+    hass: HomeAssistant, thermostat: Simulator
+) -> None:
     """No TLS and no fingerprint, the same protocol: READY with the full state, commands work."""
     path = await thermostat.open_pty()
     transport = RecordingTransport(SerialTransport(path))
@@ -23,11 +33,7 @@ async def test_login_burst_and_command_over_a_pty(clock: Clock, thermostat: Simu
     supervisor.add_availability_listener(lambda up, _: states.append(up))
     owner = asyncio.get_running_loop().create_task(supervisor.run())
     try:
-        # serialx resolves the port in a worker thread: wait for it in real time, not virtual.
-        await transport.attempted.wait()
-        assert transport.links, supervisor.last_error
-        await clock.until(lambda: supervisor.link_state is LinkState.READY, limit=15)
-
+        await supervisor.wait_ready(10)
         assert transport.links[0].peer_fingerprint is None
         assert supervisor.fingerprint is None
         assert set(supervisor.state.zones) == {"1", "2"}
@@ -35,15 +41,33 @@ async def test_login_burst_and_command_over_a_pty(clock: Clock, thermostat: Simu
         assert thermostat.logins[0].accepted
 
         await supervisor.set_fan_mode(FanMode.ALWAYS_ON)
-        command = await clock.wait(thermostat.wait_for_command("UpdateFanMode"))
+        command = await thermostat.wait_for_command("UpdateFanMode")
         assert command.applied
-        await clock.settle()
-        assert supervisor.state.fan_mode is FanMode.ALWAYS_ON
+        await thermostat.flush()
 
-        await clock.advance(55)
-        assert thermostat.heartbeats == 1
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=56))
+        await thermostat.wait_for_heartbeats(1)
+        assert supervisor.state.fan_mode is FanMode.ALWAYS_ON
         assert states == [True]
     finally:
-        await clock.wait(supervisor.stop())
+        await supervisor.stop()
     assert owner.done()
-    await clock.wait(thermostat.wait_for_clients(1))
+
+
+async def test_pty_hang_up_is_a_lost_link(hass: HomeAssistant, thermostat: Simulator) -> None:
+    """The thermostat closing the line: unavailable, and retries fail until it is back."""
+    path = await thermostat.open_pty()
+    supervisor = Supervisor(SerialTransport(path), "test-key", rng=Quick())
+    lost = asyncio.Event()
+    supervisor.add_availability_listener(lambda up, _: None if up else lost.set())
+    owner = asyncio.get_running_loop().create_task(supervisor.run())
+    try:
+        await supervisor.wait_ready(10)
+        thermostat.close_clients()
+        async with asyncio.timeout(10):
+            await lost.wait()
+        assert not supervisor.available
+        assert supervisor.stats.disconnects == 1
+    finally:
+        await supervisor.stop()
+    assert owner.done()
