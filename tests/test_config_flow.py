@@ -299,13 +299,15 @@ async def test_migrate_from_trane(
     assert result["step_id"] == "migrate"
     flow_id = result["flow_id"]
 
-    # The trane entry has no port: the thermostat's standard one is used, and here nobody listens.
-    result = await clock.wait(
-        hass.config_entries.flow.async_configure(flow_id, {"entry": trane.entry_id})
-    )
-    assert result["errors"] == {"base": "cannot_connect"}
-
+    # The trane entry has no port: the thermostat's standard one is used (here, the simulator's).
     with patch("custom_components.steamloop.config_flow.DEFAULT_PORT", thermostat.port):
+        await thermostat.refuse()
+        result = await clock.wait(
+            hass.config_entries.flow.async_configure(flow_id, {"entry": trane.entry_id})
+        )
+        assert result["errors"] == {"base": "cannot_connect"}
+
+        await thermostat.accept()
         result = await clock.wait(
             hass.config_entries.flow.async_configure(flow_id, {"entry": trane.entry_id})
         )
