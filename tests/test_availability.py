@@ -212,3 +212,23 @@ async def test_no_unavailable_storm_when_home_assistant_stops(
     await hass.async_stop(force=True)
     assert CLIMATE not in written
     await thermostat.wait_for_clients(0)
+
+
+async def test_certificate_repair_can_pair_again(
+    hass: HomeAssistant, init_integration: MockConfigEntry, thermostat: Simulator, clock: Clock
+) -> None:
+    """Choosing to pair again from the repair starts re-authentication."""
+    await thermostat.use_server_certificate()
+    thermostat.reset_clients()
+    issue_id = f"certificate_changed_{init_integration.entry_id}"
+    await clock.until(
+        lambda: ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None, limit=15
+    )
+    assert await async_setup_component(hass, "repairs", {})
+    manager = hass.data["repairs"]["flow_manager"]
+    result = await manager.async_init(DOMAIN, data={"issue_id": issue_id})
+    result = await manager.async_configure(result["flow_id"], {"next_step_id": "repair"})
+    assert result["type"] == "create_entry"
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
