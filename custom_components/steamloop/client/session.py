@@ -390,7 +390,7 @@ async def pair(
                 except _PairingRefusedError as err:
                     answered = True
                     refused = err
-                    _LOGGER.debug("%s: %s; asking again", transport.name, err)
+                    _LOGGER.debug("%s: %s; asking again", transport.name, str(err))
                 else:
                     return PairingResult(secret_key=key, fingerprint=link.peer_fingerprint)
                 finally:

@@ -238,13 +238,13 @@ class Supervisor:
 
     def _link_ended(self, reason: SteamloopError, *, silent: bool) -> float:
         """Handle the end of a READY link; return the delay before the next attempt."""
-        self.last_error = reason
+        self.last_error = _detached(reason)
         if silent:
             # Silence proves nothing either way: reconnect at once and stay available meanwhile.
-            _LOGGER.info("%s; refreshing the link", reason)
+            _LOGGER.info("%s; refreshing the link", self._describe(reason))
             self._refreshing = True
             return 0.0
-        _LOGGER.warning("Lost the link to %s: %s", self.transport.name, reason)
+        _LOGGER.warning("Lost the link: %s", self._describe(reason))
         self._outage_logged = True
         self._set_available(available=False, reason=str(reason))
         return self._backoff()
@@ -262,12 +262,12 @@ class Supervisor:
         if isinstance(err, SteamloopError):
             error = err
             level = logging.DEBUG if self._outage_logged else logging.WARNING
-            _LOGGER.log(level, "Cannot connect to %s: %s", name, err)
+            _LOGGER.log(level, "Cannot connect: %s", self._describe(err))
         else:
             error = ConnectError(f"{name}: unexpected {type(err).__name__}")
             error.__cause__ = err
             _LOGGER.error("Unexpected error while connecting to %s", name, exc_info=err)
-        self.last_error = error
+        self.last_error = _detached(error)
         self._outage_logged = True
         self._set_link_state(LinkState.DISCONNECTED)
         if self._refreshing:
@@ -276,13 +276,18 @@ class Supervisor:
         return self._backoff()
 
     def _give_up(self, link_state: LinkState, err: SteamloopError, reason: str) -> None:
-        _LOGGER.error("Giving up on %s: %s", self.transport.name, err)
-        self.last_error = err
+        _LOGGER.error("Giving up: %s", self._describe(err))
+        self.last_error = _detached(err)
         self._set_link_state(link_state)
         self._refreshing = False
         # Told even when already unavailable: giving up is news the owner must act on.
         self._set_available(available=False, reason=reason, force=True)
         self._fail_waiters(err)
+
+    def _describe(self, err: BaseException) -> str:
+        """Return the error as text that names the thermostat once (log args keep no traceback)."""
+        text = str(err) or type(err).__name__
+        return text if text.startswith(self.transport.name) else f"{self.transport.name}: {text}"
 
     def _backoff(self) -> float:
         """Full-jitter backoff: the first retry within 1 s, later ones within min(10, 2**n) s."""
@@ -433,6 +438,17 @@ def _member[E: StrEnum](enum: type[E], value: str) -> E:
     except ValueError:
         msg = f"{value!r} is not a valid {enum.__name__}"
         raise InvalidCommandError(msg) from None
+
+
+def _detached[E: BaseException](err: E) -> E:
+    """Drop the tracebacks of an error kept for later, so it does not pin a dead link's frames."""
+    seen: set[int] = set()
+    link: BaseException | None = err
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        link.__traceback__ = None
+        link = link.__cause__ or link.__context__
+    return err
 
 
 def _discard[T](items: list[T], item: T) -> None:

@@ -207,7 +207,7 @@ class TlsTransport(Transport):
             try:
                 link = await self._open(context)
             except _HANDSHAKE_REFUSED as err:
-                _LOGGER.debug("%s refused the %s identity: %r", self.name, identity.name, err)
+                _LOGGER.debug("%s refused the %s identity: %s", self.name, identity.name, repr(err))
                 refused = err
                 continue
             except TimeoutError as err:
