@@ -54,6 +54,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
+from syrupy.filters import props
 
 from custom_components.steamloop import async_remove_config_entry_device
 from custom_components.steamloop.const import DOMAIN
@@ -267,6 +268,7 @@ async def test_diagnostics(
     init_integration: MockConfigEntry,
     hass_client: ClientSessionGenerator,
     thermostat: Simulator,
+    snapshot: SnapshotAssertion,
 ) -> None:
     """Diagnostics carry state and link statistics, never the key, host or MAC."""
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
@@ -277,6 +279,10 @@ async def test_diagnostics(
     assert diagnostics["link"]["state"] == "ready"
     assert diagnostics["link"]["stats"]["connects"] == 1
     assert set(diagnostics["state"]["zones"]) == {"1", "2"}
+    volatile = props(
+        "entry_id", "created_at", "modified_at", "fingerprint", "connected_since", "port"
+    )
+    assert diagnostics == snapshot(exclude=volatile)
 
 
 async def test_remove_stale_zone_device(
