@@ -16,14 +16,14 @@ from homeassistant.components.climate.const import (
     HVACMode,
 )
 from homeassistant.const import ATTR_TEMPERATURE, PRECISION_WHOLE, UnitOfTemperature
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .client import ActivityStatus, FanMode, HoldType, ZoneMode
 from .const import DOMAIN
 from .coordinator import SteamloopConfigEntry, SteamloopCoordinator
-from .entity import SteamloopZoneEntity
+from .entity import SteamloopZoneEntity, async_add_zone_entities
 from .helpers import steamloop_action
 
 PARALLEL_UPDATES = 1
@@ -47,14 +47,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a climate entity for every zone, now and whenever one appears."""
-    coordinator = entry.runtime_data
-
-    @callback
-    def add_zones(zone_ids: frozenset[str] | set[str]) -> None:
-        async_add_entities(SteamloopClimate(coordinator, zone_id) for zone_id in sorted(zone_ids))
-
-    add_zones(set(coordinator.data.zones))
-    entry.async_on_unload(coordinator.async_add_zone_listener(add_zones))
+    async_add_zone_entities(entry, async_add_entities, SteamloopClimate)
 
 
 class SteamloopClimate(SteamloopZoneEntity, ClimateEntity):

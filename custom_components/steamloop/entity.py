@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .client import Change, Zone
 from .const import DOMAIN, MANUFACTURER
-from .coordinator import SteamloopCoordinator
+from .coordinator import SteamloopConfigEntry, SteamloopCoordinator
+
+
+@callback
+def async_add_zone_entities(
+    entry: SteamloopConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    factory: Callable[[SteamloopCoordinator, str], Entity],
+) -> None:
+    """Add one entity per zone now, and for every zone that appears later."""
+    coordinator = entry.runtime_data
+
+    @callback
+    def add_zones(zone_ids: frozenset[str] | set[str]) -> None:
+        async_add_entities(factory(coordinator, zone_id) for zone_id in sorted(zone_ids))
+
+    add_zones(set(coordinator.data.zones))
+    entry.async_on_unload(coordinator.async_add_zone_listener(add_zones))
 
 
 class SteamloopEntity(CoordinatorEntity[SteamloopCoordinator]):

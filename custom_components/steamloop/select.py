@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from homeassistant.components.select import SelectEntity
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .client import HoldType
 from .coordinator import SteamloopConfigEntry, SteamloopCoordinator
-from .entity import SteamloopZoneEntity
+from .entity import SteamloopZoneEntity, async_add_zone_entities
 from .helpers import steamloop_action
 
 PARALLEL_UPDATES = 1
@@ -27,14 +27,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a hold select for every zone, now and whenever one appears."""
-    coordinator = entry.runtime_data
-
-    @callback
-    def add_zones(zone_ids: frozenset[str] | set[str]) -> None:
-        async_add_entities(HoldSelect(coordinator, zone_id) for zone_id in sorted(zone_ids))
-
-    add_zones(set(coordinator.data.zones))
-    entry.async_on_unload(coordinator.async_add_zone_listener(add_zones))
+    async_add_zone_entities(entry, async_add_entities, HoldSelect)
 
 
 class HoldSelect(SteamloopZoneEntity, SelectEntity):

@@ -13,12 +13,12 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfTemperature
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .client import ActivityStatus, Change, Supervisor, ThermostatState
 from .coordinator import SteamloopConfigEntry, SteamloopCoordinator
-from .entity import SteamloopEntity, SteamloopZoneEntity
+from .entity import SteamloopEntity, SteamloopZoneEntity, async_add_zone_entities
 
 PARALLEL_UPDATES = 0
 
@@ -111,14 +111,7 @@ async def async_setup_entry(
         ]
     )
 
-    @callback
-    def add_zones(zone_ids: frozenset[str] | set[str]) -> None:
-        async_add_entities(
-            ZoneTemperatureSensor(coordinator, zone_id) for zone_id in sorted(zone_ids)
-        )
-
-    add_zones(set(coordinator.data.zones))
-    entry.async_on_unload(coordinator.async_add_zone_listener(add_zones))
+    async_add_zone_entities(entry, async_add_entities, ZoneTemperatureSensor)
 
 
 class SystemSensor(SteamloopEntity, SensorEntity):
