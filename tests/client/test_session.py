@@ -276,10 +276,13 @@ async def test_pair_returns_the_new_key(
     await clock.wait(probe(tls, new_key))
 
 
+@pytest.mark.parametrize("reject_with", ["status", "error"])
 async def test_pair_waits_for_the_button(
-    clock: Clock, thermostat: Simulator, tls: TlsTransport
+    clock: Clock, thermostat: Simulator, tls: TlsTransport, reject_with: str
 ) -> None:
-    """Started before the user pressed Pair: refusals are retried until pairing mode begins."""
+    """Started before the user pressed Pair: refusals (a status or an Error reply) are retried
+    until pairing mode begins."""
+    thermostat.reject_with = reject_with  # type: ignore[assignment]
     pairing = asyncio.ensure_future(pair(tls))
     await clock.advance(12, step=0.5)
     assert not pairing.done()

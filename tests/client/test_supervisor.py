@@ -774,6 +774,21 @@ async def test_stop_at_any_moment(
     await clock.wait(thermostat.wait_for_clients(0))
 
 
+async def test_owner_task_cancelled_from_outside(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """Cancelling run()'s task (as Home Assistant does at shutdown) closes the link and stops."""
+    supervisor = make_supervisor(start=False)
+    owner = asyncio.ensure_future(supervisor.run())
+    await clock.until(is_ready(supervisor), limit=15)
+
+    owner.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await clock.wait(owner)
+    assert supervisor.link_state is LinkState.STOPPED
+    await clock.wait(thermostat.wait_for_clients(0))
+
+
 async def test_run_twice_is_refused_and_run_after_stop_returns(
     make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
 ) -> None:
@@ -953,6 +968,21 @@ async def test_oversized_frame_ends_the_link_then_resyncs(
 
     assert [up for up, _ in seen.availability] == [True, False, True]
     assert "65536" in (supervisor.stats.last_disconnect_reason or "")
+
+
+async def test_unsolicited_replies_are_ignored(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """A Response or Request nobody waits for while READY changes nothing and keeps the link."""
+    supervisor, seen = await start(make_supervisor, clock)
+    thermostat.send_raw(b'{"Response":{"Error":{"error_type":"1","description":"no"}}}\x00')
+    thermostat.send_raw(b'{"Request":{"SetSecretKey":{"secret_key":"other"}}}\x00')
+    thermostat.send_raw(b'{"Heartbeat":{}}\x00')
+    await clock.settle()
+
+    assert supervisor.link_state is LinkState.READY
+    assert len(seen.changes) == 1
+    assert supervisor.stats.malformed_frames == 0
 
 
 async def test_garbage_before_a_frame_is_tolerated(
