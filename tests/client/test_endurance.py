@@ -18,6 +18,7 @@ from custom_components.steamloop.client.transport import Link
 from simulator import Malformed, Simulator
 
 from .conftest import Clock, RecordingTransport
+from .test_supervisor import relogged
 
 CYCLES = 150  # 50 of each kind of drop; scripts/soak runs a thousand
 
@@ -59,13 +60,7 @@ async def test_connect_drop_cycles_leak_nothing(
     )
     for cycle in range(CYCLES):
         drops[cycle % len(drops)]()
-        await clock.until(
-            lambda n=cycle + 2: (
-                len(thermostat.logins) == n and supervisor.link_state is LinkState.READY
-            ),
-            limit=15,
-            step=0.5,
-        )
+        await clock.until(relogged(thermostat, supervisor, cycle + 2), limit=15, step=0.5)
     await clock.settle()
     transport.links.clear()
     after = (len(asyncio.all_tasks()), open_fds(), live_timers(), live(Session), live(Link))
