@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import ssl
 import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,20 @@ async def test_serial_transport_reports_a_missing_port(hass: object) -> None:
     assert transport.name == "/dev/steamloop-no-such-port"
     with pytest.raises(ConnectError, match="steamloop-no-such-port"):
         await transport.connect()
+
+
+async def test_shipped_identities_connect_where_no_client_ca_is_enforced(
+    simulator_factory: Callable[..., Awaitable[Simulator]],
+) -> None:
+    """The default identities (steamloop's certificate sets) complete a handshake; primary wins."""
+    thermostat = await simulator_factory(mode="open")
+    transport = TlsTransport("127.0.0.1", thermostat.port)
+    link = await transport.connect()
+    try:
+        assert link.peer_fingerprint == thermostat.fingerprint
+        assert transport.identity is not None
+        assert transport.identity.name == "primary"
+        await thermostat.wait_for_connections(1)
+        assert thermostat.clients[0].tls_version == "TLSv1.2"
+    finally:
+        await link.close()
