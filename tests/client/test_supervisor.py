@@ -381,6 +381,28 @@ async def test_unexpected_exception_is_logged_and_retried(
     assert len(thermostat.logins) == 1
 
 
+async def test_stream_failing_oddly_is_a_lost_link(
+    make_supervisor: MakeSupervisor,
+    clock: Clock,
+    thermostat: Simulator,
+    transport: RecordingTransport,
+    *,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A read that raises something no stream should (a driver bug): ERROR with traceback, then
+    the same path as any lost link."""
+    supervisor, seen = await start(make_supervisor, clock)
+    transport.links[-1].reader.set_exception(ValueError("driver bug"))
+    await clock.until(relogged(thermostat, supervisor, 2), limit=5)
+
+    errors = client_logs(caplog, logging.ERROR)
+    assert len(errors) == 1
+    assert errors[0].exc_info is not None
+    assert isinstance(errors[0].exc_info[1], ValueError)
+    assert "link failed: ValueError" in (supervisor.stats.last_disconnect_reason or "")
+    assert [up for up, _ in seen.availability] == [True, False, True]
+
+
 async def test_malformed_login_response_is_dropped_and_the_login_times_out(
     make_supervisor: MakeSupervisor,
     clock: Clock,

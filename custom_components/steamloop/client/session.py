@@ -332,6 +332,11 @@ class Session:
         except OSError as err:
             reason = ConnectError(f"{self.name}: link lost: {err!r}")
             reason.__cause__ = err
+        except Exception as err:
+            # A stream (a serial driver, say) failing in a way it should not: the link is over.
+            _LOGGER.exception("%s: reading the link failed", self.name)
+            reason = ConnectError(f"{self.name}: link failed: {type(err).__name__}")
+            reason.__cause__ = err
         self._end(reason)
 
     def _on_frame(self, frame: bytes) -> None:
