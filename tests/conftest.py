@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from unittest.mock import PropertyMock, patch
 
 import pytest
@@ -13,6 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
+import simulator.testing
 from custom_components.steamloop.client import ClientIdentity, transport
 from custom_components.steamloop.const import CONF_FINGERPRINT, CONF_SECRET_KEY, DOMAIN
 from simulator import Simulator, TestPKI
@@ -21,6 +22,12 @@ from .virtual_time import Clock
 
 KEY = "test-key"
 MAC = "aa:bb:cc:dd:ee:ff"
+
+# The simulator's fixtures: `pki` (one test CA per session) and `thermostat` (strict mode, two
+# zones, key "test-key", on a free loopback port).
+pki = simulator.testing.pki
+simulator_factory = simulator.testing.simulator_factory
+thermostat = simulator.testing.thermostat
 
 
 @pytest.fixture(autouse=True)
@@ -43,21 +50,6 @@ def entity_registry_enabled_by_default() -> Iterator[None]:
         return_value=True,
     ):
         yield
-
-
-@pytest.fixture
-def pki() -> TestPKI:
-    """Return a fresh test CA with a thermostat certificate and a client certificate."""
-    return TestPKI()
-
-
-@pytest.fixture
-async def thermostat(socket_enabled: None, pki: TestPKI) -> AsyncIterator[Simulator]:
-    """Return a running strict-mode thermostat with two zones on a loopback port."""
-    sim = Simulator(zones=2, secret_key=KEY, pki=pki)
-    await sim.start()
-    yield sim
-    await sim.stop()
 
 
 @pytest.fixture
@@ -90,11 +82,24 @@ def mock_config_entry(thermostat: Simulator) -> MockConfigEntry:
     )
 
 
-async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry, clock: Clock) -> None:
-    """Set up an entry, moving virtual time so the thermostat's initial burst can end."""
+async def setup_entry(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    clock: Clock,
+    *,
+    logged_in: Simulator | None = None,
+) -> None:
+    """Set up an entry, moving virtual time so the thermostat's initial burst can end.
+
+    With `logged_in`, time stands still until that thermostat has accepted the login, so
+    timestamps taken when the link comes up do not depend on how fast the TLS set-up ran.
+    """
     if entry.state.recoverable and entry.entry_id not in hass.config_entries.async_entry_ids():
         entry.add_to_hass(hass)
-    await clock.wait(hass.config_entries.async_setup(entry.entry_id))
+    setup = hass.async_create_task(hass.config_entries.async_setup(entry.entry_id))
+    if logged_in is not None:
+        await logged_in.wait_for_logins(1)
+    await clock.wait(setup)
     await hass.async_block_till_done()
 
 

@@ -86,12 +86,13 @@ async def test_snapshot(
     snapshot: SnapshotAssertion,
     clock: Clock,
     test_client_identity: object,
+    thermostat: Simulator,
     platform: Platform,
 ) -> None:
     """Every entity's registry entry and state, one platform at a time."""
     clock.freezer.move_to("2026-11-01T12:00:00+00:00")
     with patch("custom_components.steamloop.PLATFORMS", [platform]):
-        await setup_entry(hass, mock_config_entry, clock)
+        await setup_entry(hass, mock_config_entry, clock, logged_in=thermostat)
     await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
 
 

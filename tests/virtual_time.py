@@ -1,4 +1,8 @@
-"""Virtual time for tests: Home Assistant's frozen clock, moved only when a test says so."""
+"""Virtual time for tests: Home Assistant's frozen clock, moved only when a test says so.
+
+The loop clock is frozen by freezegun; `Clock` ticks it and runs exactly the loop timers that became
+due, letting loopback I/O with the in-process simulator land before and after every step.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +14,16 @@ from typing import Any
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import async_fire_time_changed_exact
 
-# Loopback I/O between the client and the in-process simulator completes within a few passes of
-# the event loop per frame (the simulator writes and drains each frame on its own); a login burst
-# is a few dozen frames, so this many passes is a generous bound.
-SETTLE_PASSES = 300
+# Loopback I/O between the client and the in-process simulator shows up at the next poll of the
+# event loop, so a few consecutive passes with nothing ready mean everything in flight has landed.
+IDLE_PASSES = 3
+MAX_SETTLE_PASSES = 500
 
 
 class Clock:
-    """Moves the frozen clock and runs the loop timers that became due."""
+    """Virtual time: the loop clock is frozen, and only moves when a test says so."""
 
     def __init__(self, hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
         """Drive `hass`'s loop with `freezer`."""
@@ -29,18 +33,27 @@ class Clock:
 
     async def settle(self) -> None:
         """Let in-flight loopback I/O and ready callbacks run, without moving time."""
-        for _ in range(SETTLE_PASSES):
+        loop = asyncio.get_running_loop()
+        idle = 0
+        for _ in range(MAX_SETTLE_PASSES):
             await asyncio.sleep(0)
+            # The loop's ready queue: callbacks due in this pass, I/O callbacks included.
+            idle = 0 if loop._ready else idle + 1  # type: ignore[attr-defined]
+            if idle >= IDLE_PASSES:
+                return
 
     async def advance(self, seconds: float, *, step: float = 0.5) -> None:
-        """Move time forward by `seconds`, in steps, letting I/O run after each."""
+        """Move time forward by `seconds`, in steps, letting I/O run before and after each."""
         remaining = seconds
         while remaining > 1e-9:
+            # What is due now (a frame just sent, a task just started) happens now, not later.
+            await self.settle()
             delta = min(step, remaining)
             remaining -= delta
             self.freezer.tick(timedelta(seconds=delta))
             self.elapsed += delta
-            async_fire_time_changed(self.hass)
+            # Exact: the plain variant adds half a second of slack, firing timers early.
+            async_fire_time_changed_exact(self.hass)
             await self.settle()
 
     async def until(
@@ -56,11 +69,13 @@ class Clock:
             spent += step
         return spent
 
-    async def wait(self, awaitable: Awaitable[Any], *, limit: float = 30.0) -> Any:
+    async def wait(
+        self, awaitable: Awaitable[Any], *, limit: float = 30.0, step: float = 0.1
+    ) -> Any:
         """Await `awaitable` while advancing time; fail after `limit` virtual seconds."""
         task = asyncio.ensure_future(awaitable)
         try:
-            await self.until(task.done, limit=limit)
+            await self.until(task.done, limit=limit, step=step)
         finally:
             if not task.done():
                 task.cancel()

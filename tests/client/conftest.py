@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
-from pytest_homeassistant_custom_component.common import async_fire_time_changed_exact
 
 import simulator.testing
 from custom_components.steamloop.client import (
@@ -26,77 +25,12 @@ from custom_components.steamloop.client import (
     Transport,
 )
 from simulator import Simulator, TestPKI
+from tests.virtual_time import Clock
 
 # The simulator's fixtures, for every test in this folder.
 pki = simulator.testing.pki
 simulator_factory = simulator.testing.simulator_factory
 thermostat = simulator.testing.thermostat
-
-# Loopback I/O between the client and the in-process simulator shows up at the next poll of the
-# event loop, so a few consecutive passes with nothing ready mean everything in flight has landed.
-IDLE_PASSES = 3
-MAX_SETTLE_PASSES = 500
-
-
-class Clock:
-    """Virtual time: the loop clock is frozen, and only moves when a test says so."""
-
-    def __init__(self, hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-        """Drive `hass`'s loop with `freezer`."""
-        self.hass = hass
-        self.freezer = freezer
-        self.elapsed = 0.0
-
-    async def settle(self) -> None:
-        """Let in-flight loopback I/O and ready callbacks run, without moving time."""
-        loop = asyncio.get_running_loop()
-        idle = 0
-        for _ in range(MAX_SETTLE_PASSES):
-            await asyncio.sleep(0)
-            # The loop's ready queue: callbacks due in this pass, I/O callbacks included.
-            idle = 0 if loop._ready else idle + 1  # type: ignore[attr-defined]
-            if idle >= IDLE_PASSES:
-                return
-
-    async def advance(self, seconds: float, *, step: float = 0.5) -> None:
-        """Move time forward by `seconds`, in steps, letting I/O run before and after each."""
-        remaining = seconds
-        while remaining > 1e-9:
-            # What is due now (a frame just sent, a task just started) happens now, not later.
-            await self.settle()
-            delta = min(step, remaining)
-            remaining -= delta
-            self.freezer.tick(timedelta(seconds=delta))
-            self.elapsed += delta
-            # Exact: the plain variant adds half a second of slack, firing timers early.
-            async_fire_time_changed_exact(self.hass)
-            await self.settle()
-
-    async def until(
-        self, predicate: Callable[[], bool], *, limit: float, step: float = 0.1
-    ) -> float:
-        """Advance time in small steps until `predicate()` holds; return the seconds it took."""
-        spent = 0.0
-        await self.settle()
-        while not predicate():
-            if spent >= limit:
-                pytest.fail(f"condition not met within {limit} virtual seconds")
-            await self.advance(step, step=step)
-            spent += step
-        return spent
-
-    async def wait(
-        self, awaitable: Awaitable[Any], *, limit: float = 30.0, step: float = 0.1
-    ) -> Any:
-        """Await `awaitable` while advancing time; fail after `limit` virtual seconds."""
-        task = asyncio.ensure_future(awaitable)
-        try:
-            await self.until(task.done, limit=limit, step=step)
-        finally:
-            if not task.done():
-                task.cancel()
-                await asyncio.wait([task])
-        return task.result()
 
 
 class RecordingTransport(Transport):
