@@ -1,9 +1,12 @@
-"""Prepare a freshly started development Home Assistant (used by scripts/develop).
+"""Prepare a development Home Assistant (used by scripts/develop and the end-to-end test).
 
-Completes onboarding with the development login and adds the steamloop entry for the simulator,
+Before Home Assistant starts, --prepare-config links the integration into the configuration
+directory and marks onboarding's network-bound steps as done. Once it runs, the default mode
+completes onboarding with the development login and adds the steamloop entry for the simulator,
 through the same HTTP endpoints the frontend uses. Idempotent: finished onboarding steps and an
 existing steamloop entry are left alone.
 
+    python scripts/develop_seed.py --prepare-config config
     python scripts/develop_seed.py --url http://127.0.0.1:8123 --host 127.0.0.1 --port 7878 \
         --key demo-key-0000 [--username dev --password dev] [--no-entry]
 """
@@ -12,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import sys
 import time
 from http import HTTPStatus
@@ -20,9 +25,34 @@ from typing import Any
 
 import aiohttp
 
+# Onboarding's location and analytics steps, answered through the API, would add the default
+# integrations (weather, text-to-speech, radio), which need the internet: mark them done instead.
+ONBOARDING_PRESET = {
+    "version": 4,
+    "minor_version": 1,
+    "key": "onboarding",
+    "data": {"done": ["core_config", "analytics"]},
+}
+POLL_INTERVAL = 0.25
+
 
 class SeedError(Exception):
     """A step failed; the message is one sentence for the user."""
+
+
+def prepare_config(config: Path, custom_components: Path) -> None:
+    """Link custom_components into a configuration directory and preset a fresh onboarding."""
+    config.mkdir(parents=True, exist_ok=True)
+    link = config / "custom_components"
+    if not link.is_symlink():
+        if link.exists():
+            msg = f"{link} exists and is not a symlink"
+            raise SeedError(msg)
+        link.symlink_to(os.path.relpath(custom_components, config), target_is_directory=True)
+    storage = config / ".storage"
+    if not (storage / "onboarding").exists() and not (storage / "auth").exists():
+        storage.mkdir(exist_ok=True)
+        (storage / "onboarding").write_text(json.dumps(ONBOARDING_PRESET), encoding="utf-8")
 
 
 async def _json(resp: aiohttp.ClientResponse, what: str) -> Any:
@@ -46,7 +76,7 @@ async def wait_for_api(session: aiohttp.ClientSession, url: str, wait_seconds: f
         if time.monotonic() > deadline:
             msg = f"Home Assistant did not answer at {url} within {wait_seconds:.0f} s"
             raise SeedError(msg)
-        await asyncio.sleep(1)
+        await asyncio.sleep(POLL_INTERVAL)
 
 
 async def onboarding_steps(session: aiohttp.ClientSession, url: str) -> dict[str, bool]:
@@ -175,8 +205,18 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=180, help="seconds to wait for the API")
     parser.add_argument("--token-file", help="write the access token here")
     parser.add_argument("--no-entry", action="store_true", help="only complete onboarding")
+    parser.add_argument(
+        "--prepare-config",
+        type=Path,
+        metavar="DIR",
+        help="only prepare this configuration directory (before Home Assistant starts)",
+    )
     args = parser.parse_args()
     try:
+        if args.prepare_config is not None:
+            custom_components = Path(__file__).resolve().parent.parent / "custom_components"
+            prepare_config(args.prepare_config, custom_components)
+            return 0
         token = asyncio.run(seed(args))
     except SeedError as err:
         print(f"scripts/develop_seed.py: {err}", file=sys.stderr)
