@@ -88,16 +88,21 @@ async def onboarding_steps(session: aiohttp.ClientSession, url: str) -> dict[str
     return {step["step"]: bool(step["done"]) for step in steps}
 
 
-async def token_from_code(session: aiohttp.ClientSession, url: str, code: str) -> str:
-    """Exchange an authorization code for an access token."""
+async def tokens_from_code(session: aiohttp.ClientSession, url: str, code: str) -> dict[str, Any]:
+    """Exchange an authorization code for tokens (access_token, refresh_token, expires_in)."""
     data = {"grant_type": "authorization_code", "code": code, "client_id": f"{url}/"}
     async with session.post(f"{url}/auth/token", data=data) as resp:
-        body = await _json(resp, "exchanging the authorization code")
-    return str(body["access_token"])
+        body: dict[str, Any] = await _json(resp, "exchanging the authorization code")
+    return body
 
 
-async def login(session: aiohttp.ClientSession, url: str, username: str, password: str) -> str:
-    """Log in through the login flow; return an access token."""
+async def token_from_code(session: aiohttp.ClientSession, url: str, code: str) -> str:
+    """Exchange an authorization code for an access token."""
+    return str((await tokens_from_code(session, url, code))["access_token"])
+
+
+async def login_code(session: aiohttp.ClientSession, url: str, username: str, password: str) -> str:
+    """Log in through the login flow; return the authorization code."""
     client = {"client_id": f"{url}/", "redirect_uri": f"{url}/"}
     payload = {**client, "handler": ["homeassistant", None]}
     async with session.post(f"{url}/auth/login_flow", json=payload) as resp:
@@ -108,7 +113,12 @@ async def login(session: aiohttp.ClientSession, url: str, username: str, passwor
     if result.get("type") != "create_entry":
         msg = f"logging in as {username!r} failed; remove config/.storage to start over"
         raise SeedError(msg)
-    return await token_from_code(session, url, str(result["result"]))
+    return str(result["result"])
+
+
+async def login(session: aiohttp.ClientSession, url: str, username: str, password: str) -> str:
+    """Log in through the login flow; return an access token."""
+    return await token_from_code(session, url, await login_code(session, url, username, password))
 
 
 async def onboard(
@@ -142,6 +152,41 @@ async def onboard(
             ) as resp:
                 await _json(resp, f"onboarding step {step}")
     return headers
+
+
+async def websocket_call(
+    session: aiohttp.ClientSession, url: str, headers: dict[str, str], command: dict[str, Any]
+) -> Any:
+    """Send one command over a fresh websocket connection; return its result."""
+    async with session.ws_connect(f"{url}/api/websocket") as ws:
+        await ws.receive_json()
+        token = headers["Authorization"].removeprefix("Bearer ")
+        await ws.send_json({"type": "auth", "access_token": token})
+        if (await ws.receive_json()).get("type") != "auth_ok":
+            msg = "the websocket API refused the access token"
+            raise SeedError(msg)
+        await ws.send_json({"id": 1, **command})
+        reply = await ws.receive_json()
+    if not reply.get("success"):
+        msg = f"websocket command {command['type']} failed: {reply.get('error')}"
+        raise SeedError(msg)
+    return reply.get("result")
+
+
+async def confirm_http_config(
+    session: aiohttp.ClientSession, url: str, headers: dict[str, str]
+) -> bool:
+    """Keep the HTTP settings taken over from configuration.yaml; return whether any waited.
+
+    Home Assistant tries such settings and, unless they are confirmed (the frontend asks), goes
+    back to its defaults (all interfaces, port 8123) with a restart five minutes later.
+    """
+    http = await websocket_call(session, url, headers, {"type": "http/config"})
+    pending = http.get("pending")
+    if not pending or pending.get("error") is not None:
+        return False
+    await websocket_call(session, url, headers, {"type": "http/config/promote"})
+    return True
 
 
 async def add_entry(
@@ -187,6 +232,8 @@ async def seed(args: argparse.Namespace) -> str:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
         await wait_for_api(session, url, args.timeout)
         headers = await onboard(session, url, args.username, args.password)
+        if await confirm_http_config(session, url, headers):
+            print("HTTP settings from configuration.yaml confirmed")
         if not args.no_entry:
             thermostat = {"host": args.host, "port": args.port}
             print(await add_entry(session, url, headers, thermostat, args.key))

@@ -370,6 +370,7 @@ async def _scenario(tmp_path: Path, url: str, children: list[Child]) -> None:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
         await _while_alive(hass, develop_seed.wait_for_api(session, url, STARTUP_TIMEOUT))
         headers = await develop_seed.onboard(session, url, USERNAME, PASSWORD)
+        assert await develop_seed.confirm_http_config(session, url, headers)
         api = Api(session, url, headers)
         added = await develop_seed.add_entry(
             session, url, headers, {"host": HOST, "port": thermostat.port}, KEY
