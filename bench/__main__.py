@@ -95,6 +95,9 @@ def main() -> int:
         default=None,
         help="only the harness cases matching this pytest -k expression",
     )
+    parser.add_argument(
+        "--render", type=Path, default=None, help="only write the report from a saved figures file"
+    )
     args = parser.parse_args()
     if args.quick and args.out is None:
         parser.error("--quick writes to a directory given by --out, never into docs/")

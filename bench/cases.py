@@ -556,8 +556,13 @@ async def netns_target() -> AsyncIterator[dict[str, Any]]:
     pytest_socket.socket_allow_hosts(["127.0.0.1"])
 
 
+# Whichever stack still holds a timer on the dead link when the case ends is not a failure here.
+@pytest.mark.parametrize("expected_lingering_timers", [True])
 async def test_vanished_host(
-    hass: HomeAssistant, socket_enabled: None, netns_target: dict[str, Any]
+    hass: HomeAssistant,
+    socket_enabled: None,
+    netns_target: dict[str, Any],
+    expected_lingering_timers: bool,  # noqa: FBT001 - a pytest fixture
 ) -> None:
     """Both stacks on one thermostat whose link goes down: real seconds until unavailable."""
     host, port = netns_target["host"], netns_target["port"]
