@@ -84,9 +84,10 @@ def _fault_text(d: dict[str, Any]) -> str:
         parts.append("re-authentication flow started")
     if d["repair_issues"]:
         parts.append("repair issue raised")
-    parts.append(f"{d['login_attempts']} login attempts")
+    attempts = d["login_attempts"]
+    parts.append(f"{attempts} login attempt{'' if attempts == 1 else 's'}")
     if d["log_errors"]:
-        parts.append(f"{d['log_errors']} ERROR log lines")
+        parts.append(f"{d['log_errors']} ERROR log line{'' if d['log_errors'] == 1 else 's'}")
     return "; ".join(parts)
 
 
