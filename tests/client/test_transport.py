@@ -48,7 +48,7 @@ async def test_tls_link_is_pinned_tls12_with_our_identity(
 async def test_dead_host_detection_options_are_on_the_socket(
     thermostat: Simulator, tls: TlsTransport
 ) -> None:
-    """A2.2: keepalive 20 s + 4 x 10 s and TCP_USER_TIMEOUT 60 s: a vanished host within 90 s."""
+    """A2.2: keepalive 10 s + 3 x 5 s and TCP_USER_TIMEOUT 30 s: a vanished host within 90 s."""
     link = await tls.connect()
     try:
         sock = link.writer.get_extra_info("socket")
@@ -57,9 +57,9 @@ async def test_dead_host_detection_options_are_on_the_socket(
         interval = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL)
         count = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT)
         user_timeout = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT)
-        assert (idle, interval, count, user_timeout) == (20, 10, 4, 60_000)
-        assert idle + interval * count <= 90
-        assert user_timeout <= 90_000
+        assert (idle, interval, count, user_timeout) == (10, 5, 3, 30_000)
+        # Worst case: a heartbeat written just before the probes give up gets its own timeout.
+        assert idle + interval * count + user_timeout / 1000 <= 90
     finally:
         await link.close()
 
