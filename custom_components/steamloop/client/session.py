@@ -31,6 +31,8 @@ _LOGGER = logging.getLogger(__name__)
 HEARTBEAT_INTERVAL: Final = 55.0
 LOGIN_TIMEOUT: Final = 10.0
 BURST_QUIET: Final = 1.0
+# Timers may run a hair before their deadline; this much early still counts as on time.
+_TIMER_SLACK: Final = 1e-3
 BURST_MAX: Final = 10.0
 SILENCE_TIMEOUT: Final = 300.0
 WRITE_TIMEOUT: Final = 10.0
@@ -110,7 +112,10 @@ class Session:
         self._quiet: asyncio.TimerHandle | None = None
         self._silence_timeout = silence_timeout
         self._silence: asyncio.TimerHandle | None = None
-        self._arm_silence()
+        # Frames only stamp the time; the two timers re-check it when they fire, so a busy link
+        # costs no timer churn (a re-armed timer per frame was most of the per-event cost).
+        self._last_frame = self._loop.time()
+        self._silence = self._loop.call_later(silence_timeout, self._check_silence)
         self._reader = self._loop.create_task(self._read_loop(), name=f"steamloop reader {name}")
 
     @property
@@ -187,7 +192,7 @@ class Session:
         if self._closed.done():
             raise self._closed.result()
         burst = self._burst = self._loop.create_future()
-        self._quiet = self._loop.call_later(BURST_QUIET, self._burst_over)
+        self._quiet = self._loop.call_later(BURST_QUIET, self._check_quiet)
         limit = self._loop.call_later(BURST_MAX, self._burst_over)
         try:
             await burst
@@ -296,14 +301,29 @@ class Session:
         if self._burst is not None and not self._burst.done():
             self._burst.set_result(None)
 
-    def _arm_silence(self) -> None:
-        if self._silence is not None:
-            self._silence.cancel()
-        self._silence = self._loop.call_later(self._silence_timeout, self._went_silent)
+    def _idle_for(self) -> float:
+        return self._loop.time() - self._last_frame
 
-    def _went_silent(self) -> None:
-        self.silent = True
-        self._end(ConnectError(f"{self.name}: no frame for {self._silence_timeout:g} s"))
+    def _check_quiet(self) -> None:
+        """End the burst after BURST_QUIET without a frame; otherwise look again when it could."""
+        idle = self._idle_for()
+        if idle >= BURST_QUIET - _TIMER_SLACK:
+            self._quiet = None
+            self._burst_over()
+        else:
+            self._quiet = self._loop.call_later(BURST_QUIET - idle, self._check_quiet)
+
+    def _check_silence(self) -> None:
+        """End the link after the silence timeout without a frame; otherwise look again later."""
+        idle = self._idle_for()
+        if idle >= self._silence_timeout - _TIMER_SLACK:
+            self._silence = None
+            self.silent = True
+            self._end(ConnectError(f"{self.name}: no frame for {self._silence_timeout:g} s"))
+        else:
+            self._silence = self._loop.call_later(
+                self._silence_timeout - idle, self._check_silence
+            )
 
     def _end(self, reason: SteamloopError, *, drop: bool = True) -> None:
         """Record why the link ended, wake whoever waits on it and stop its timers; once."""
@@ -343,11 +363,7 @@ class Session:
         """Handle one received frame; nothing raises out of here."""
         self.stats.frames_received += 1
         # Any frame, even one we cannot parse, shows the thermostat is alive.
-        if not self._closed.done():
-            self._arm_silence()
-        if self._quiet is not None:
-            self._quiet.cancel()
-            self._quiet = self._loop.call_later(BURST_QUIET, self._burst_over)
+        self._last_frame = self._loop.time()
         if _LOGGER.isEnabledFor(logging.DEBUG):
             _LOGGER.debug("%s RX %s", self.name, codec.redact(frame))
         message = codec.decode(frame)
