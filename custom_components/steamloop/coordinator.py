@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 
 from homeassistant.config_entries import ConfigEntry
@@ -34,8 +35,8 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         super().__init__(hass, LOGGER, config_entry=entry, name=entry.title, update_interval=None)
         self.supervisor = supervisor
         self.data = supervisor.state
-        # None means "everything changed": every entity writes (availability flips, first sync).
-        self.last_change: Change | None = None
+        # Entity callbacks by the data they show: "zone:<id>" or "system:<field>".
+        self._change_listeners: dict[str, set[Callable[[], None]]] = defaultdict(set)
         self.last_update_success = False
         # The thermostat's device, which zone devices are linked to; set once it is registered.
         self.device_id = ""
@@ -64,6 +65,21 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         return unsubscribe
 
     @callback
+    def async_add_change_listener(
+        self, listener: Callable[[], None], keys: set[str]
+    ) -> CALLBACK_TYPE:
+        """Call listener when data under any of keys ("zone:<id>", "system:<field>") changes."""
+        for key in keys:
+            self._change_listeners[key].add(listener)
+
+        @callback
+        def remove() -> None:
+            for key in keys:
+                self._change_listeners[key].discard(listener)
+
+        return remove
+
+    @callback
     def async_add_zone_listener(self, listener: Callable[[frozenset[str]], None]) -> CALLBACK_TYPE:
         """Call listener with the ids of zones that appear after setup."""
         self._zone_listeners.append(listener)
@@ -86,8 +102,15 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         if not self.last_update_success:
             # The entities are unavailable; the availability flip that follows writes them all.
             return
-        self.last_change = change
-        self.async_update_listeners()
+        keys = [f"zone:{zone_id}" for zone_id in change.zones | change.removed]
+        keys += [f"system:{field}" for field in change.system]
+        targets: set[Callable[[], None]] = set()
+        for key in keys:
+            targets.update(self._change_listeners.get(key, ()))
+        # Only the entities that show what changed are called: a temperature event of one zone
+        # reaches that zone's few entities, not every entity of the thermostat.
+        for write in targets:
+            write()
 
     @callback
     def _on_availability(self, available: bool, reason: str | None) -> None:  # noqa: FBT001
@@ -108,7 +131,6 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
             self.last_exception = self.supervisor.last_error or ConnectError(reason or "")
             self.last_update_success = False
             self._handle_give_up()
-        self.last_change = None
         self.async_update_listeners()
 
     @callback

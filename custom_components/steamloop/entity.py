@@ -10,7 +10,7 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .client import Change, Zone
+from .client import Zone
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import SteamloopConfigEntry, SteamloopCoordinator
 
@@ -48,29 +48,34 @@ class SteamloopEntity(CoordinatorEntity[SteamloopCoordinator]):
             identifiers={(DOMAIN, coordinator.device_key)}, manufacturer=MANUFACTURER
         )
 
-    def affected_by(self, change: Change) -> bool:
-        """Return whether a state change touches what this entity shows."""
-        return not self.system_fields.isdisjoint(change.system)
+    def change_keys(self) -> set[str]:
+        """Return the coordinator keys ("zone:<id>", "system:<field>") of the data shown."""
+        return {f"system:{field}" for field in self.system_fields}
 
     async def async_added_to_hass(self) -> None:
-        """Remember what the first write shows."""
+        """Listen to changes of our data only, and remember what the first write shows."""
         await super().async_added_to_hass()
         self._last_shown = self.shown_values()
+        self.async_on_remove(
+            self.coordinator.async_add_change_listener(self._handle_change, self.change_keys())
+        )
 
     def shown_values(self) -> object:
-        """Return the values this entity shows; None means "always write when affected"."""
+        """Return the values this entity shows; None means "always write when our data changed"."""
         return None
 
     @callback
+    def _handle_change(self) -> None:
+        """Write state when data this entity shows changed, unless what it shows stayed the same."""
+        shown = self.shown_values()
+        if shown is not None and shown == self._last_shown:
+            return
+        self._last_shown = shown
+        self.async_write_ha_state()
+
+    @callback
     def _handle_coordinator_update(self) -> None:
-        """Write state only when availability flipped or the values we show changed."""
-        change = self.coordinator.last_change
-        if change is not None:
-            if not self.affected_by(change):
-                return
-            shown = self.shown_values()
-            if shown is not None and shown == self._last_shown:
-                return
+        """Write state: availability flipped or the thermostat was re-synced."""
         self._last_shown = self.shown_values()
         self.async_write_ha_state()
 
@@ -111,10 +116,6 @@ class SteamloopZoneEntity(SteamloopEntity):
         """Return True while the link is up and the thermostat still has this zone."""
         return super().available and self.zone_id in self.coordinator.data.zones
 
-    def affected_by(self, change: Change) -> bool:
-        """Return whether a state change touches this zone or the system fields it shows."""
-        return (
-            self.zone_id in change.zones
-            or self.zone_id in change.removed
-            or super().affected_by(change)
-        )
+    def change_keys(self) -> set[str]:
+        """Return this zone's key and the keys of the system fields this entity shows."""
+        return super().change_keys() | {f"zone:{self.zone_id}"}

@@ -16,7 +16,7 @@ from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfTemperature
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .client import ActivityStatus, Change, Supervisor, ThermostatState
+from .client import ActivityStatus, Supervisor, ThermostatState
 from .coordinator import SteamloopConfigEntry, SteamloopCoordinator
 from .entity import SteamloopEntity, SteamloopZoneEntity, async_add_zone_entities
 
@@ -150,9 +150,9 @@ class LinkSensor(SteamloopEntity, SensorEntity):
         """Return True: the link's own statistics are known whether or not it is up."""
         return True
 
-    def affected_by(self, change: Change) -> bool:
-        """Return False: link statistics only change when availability flips."""
-        return False
+    def change_keys(self) -> set[str]:
+        """Return no keys: link statistics only change when availability flips."""
+        return set()
 
     @property
     def native_value(self) -> datetime | str | int | None:

@@ -321,9 +321,7 @@ class Session:
             self.silent = True
             self._end(ConnectError(f"{self.name}: no frame for {self._silence_timeout:g} s"))
         else:
-            self._silence = self._loop.call_later(
-                self._silence_timeout - idle, self._check_silence
-            )
+            self._silence = self._loop.call_later(self._silence_timeout - idle, self._check_silence)
 
     def _end(self, reason: SteamloopError, *, drop: bool = True) -> None:
         """Record why the link ended, wake whoever waits on it and stop its timers; once."""
