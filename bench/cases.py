@@ -48,8 +48,7 @@ from steamloop import ThermostatConnection
 from custom_components.steamloop.const import CONF_FINGERPRINT, CONF_SECRET_KEY
 from custom_components.steamloop.const import DOMAIN as OURS
 from simulator import Malformed, ServerCertificate, Simulator, TestPKI
-
-from .clock import Clock
+from tests.virtual_time import Clock
 
 RESULTS_ENV = "BENCH_RESULTS"
 QUICK_ENV = "BENCH_QUICK"
@@ -252,13 +251,13 @@ async def test_recovery(  # noqa: PLR0913, PLR0917 - pytest fixtures
         unsubscribe = hass.bus.async_listen(EVENT_STATE_CHANGED, watch)
         await sim.refuse()
         sim.reset_clients()
-        visible = await clock.until(lambda: stack.unavailable(climate), limit=10)
+        visible = await clock.within(lambda: stack.unavailable(climate), limit=10)
         await clock.advance(minutes * 60 - (clock.elapsed - start), step=5)
         shown_at_end = "unavailable" if stack.unavailable(climate) else "available (stale)"
         sim.set_indoor_temperature(ZONE, value)
         unsubscribe()
         await sim.accept()
-        fresh = await clock.until(
+        fresh = await clock.within(
             lambda value=value: stack.temperature(climate) == value, limit=400
         )
         figures.append(

@@ -56,17 +56,26 @@ class Clock:
             async_fire_time_changed_exact(self.hass)
             await self.settle()
 
-    async def until(
+    async def within(
         self, predicate: Callable[[], bool], *, limit: float, step: float = 0.1
-    ) -> float:
-        """Advance time in small steps until `predicate()` holds; return the seconds it took."""
+    ) -> float | None:
+        """Advance time in small steps until `predicate()` holds; the seconds it took, or None."""
         spent = 0.0
         await self.settle()
         while not predicate():
-            if spent >= limit:
-                pytest.fail(f"condition not met within {limit} virtual seconds")
+            if spent >= limit - 1e-9:
+                return None
             await self.advance(step, step=step)
             spent += step
+        return round(spent, 3)
+
+    async def until(
+        self, predicate: Callable[[], bool], *, limit: float, step: float = 0.1
+    ) -> float:
+        """Like `within`, but fail the test when `predicate()` does not hold within `limit`."""
+        spent = await self.within(predicate, limit=limit, step=step)
+        if spent is None:
+            pytest.fail(f"condition not met within {limit} virtual seconds")
         return spent
 
     async def wait(
