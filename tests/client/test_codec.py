@@ -34,6 +34,7 @@ from custom_components.steamloop.client.codec import (
 from custom_components.steamloop.client.errors import InvalidCommandError, ProtocolError
 from custom_components.steamloop.client.models import FanMode, HoldType, ZoneMode
 from custom_components.steamloop.client.state import ThermostatState
+from tests.client.strategies import EVENT_NAMES, FIELD_NAMES
 
 FUZZ = settings(
     max_examples=300,
@@ -549,40 +550,6 @@ JSON = st.recursive(
         st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
     ),
     max_leaves=12,
-)
-EVENT_NAMES = st.sampled_from(
-    [
-        "ZoneAdded",
-        "ZoneNameUpdated",
-        "IndoorTemperatureUpdated",
-        "TemperatureSetpointUpdated",
-        "ZoneModeUpdated",
-        "SupportedZoneModesUpdated",
-        "FanModeUpdated",
-        "EmergencyHeatUpdated",
-        "IndoorRelativeHumidityUpdated",
-        "CoolingStatusUpdated",
-        "HeatingStatusUpdated",
-        "Unknown",
-    ]
-)
-FIELD_NAMES = st.sampled_from(
-    [
-        "zone_id",
-        "zone_name",
-        "indoor_temperature",
-        "heat_setpoint",
-        "cool_setpoint",
-        "deadband",
-        "hold_type",
-        "zone_mode",
-        "modes",
-        "fan_mode",
-        "emergency_heat",
-        "relative_humidity",
-        "cooling_active",
-        "heating_active",
-    ]
 )
 WIRE_VALUES = st.sampled_from(
     ["", " ", "0", "1", "2", "3", "9", "-1", "72.00", "nan", "inf", "-inf", "1e400", "0,1,2,3", "x"]

@@ -21,6 +21,7 @@ from custom_components.steamloop.client.state import (
     ThermostatState,
     Zone,
 )
+from tests.client.strategies import EVENT_NAMES, FIELD_NAMES
 
 
 def zones(*ids: str) -> frozenset[str]:
@@ -482,25 +483,6 @@ def test_copy_is_deep(state: ThermostatState) -> None:
 
 # --- properties ------------------------------------------------------------------------------
 
-EVENT_NAMES = st.sampled_from(sorted(KNOWN_EVENTS | {"Unknown"}))
-FIELD_NAMES = st.sampled_from(
-    [
-        "zone_id",
-        "zone_name",
-        "indoor_temperature",
-        "heat_setpoint",
-        "cool_setpoint",
-        "deadband",
-        "hold_type",
-        "zone_mode",
-        "modes",
-        "fan_mode",
-        "emergency_heat",
-        "relative_humidity",
-        "cooling_active",
-        "heating_active",
-    ]
-)
 VALUES = st.sampled_from(["", "1", "2", "3", "0", "72.5", "-3", "101", "nan", "0,1"]) | st.text(
     max_size=8
 )
