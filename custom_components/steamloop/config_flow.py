@@ -91,6 +91,8 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
         self._pairing: PairingResult | None = None
         self._pair_error = "pair_timeout"
         self._migrated_from: str | None = None
+        # The certificate fingerprint seen by the last successful key check.
+        self._fingerprint: str | None = None
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask how the thermostat is connected, or offer to take over a trane entry."""
@@ -317,5 +319,3 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
                 description_placeholders={"title": self._migrated_from},
             )
         return self.async_create_entry(title=_title(data), data=data)
-
-    _fingerprint: str | None = None
