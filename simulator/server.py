@@ -25,7 +25,15 @@ Keys and pairing:
                                                one (replacing the old) once the client answers
                                                Response.SecretKeyUpdated, and pairing mode ends.
                                                A pairing connection is not logged in: it may send
-                                               a Login with the new key next.
+                                               a Login with the new key next. Out of pairing mode
+                                               an empty-key login is rejected like a wrong key.
+    pairing_delay = 3.0                        SetSecretKey follows the accepted empty-key login
+                                               that many seconds later (the user pressing Pair
+                                               on the pairing screen); 0 (default): at once
+    ignore_goodbye = True                      stop reading from a client once its login is
+                                               answered or its pairing acknowledged: its TLS
+                                               close is never answered, the link ends only when
+                                               the client drops it
 
 Connection faults:
     await refuse() / await accept()            close the listening socket (connects get
@@ -235,6 +243,16 @@ class _Session:
             )
             self.drop("reset")
 
+    def send_later(self, delay: float, data: bytes) -> None:
+        """Queue a frame `delay` seconds from now (then the reply delay applies as usual)."""
+
+        def due() -> None:
+            self._timers.discard(timer)
+            self.send(data)
+
+        timer = self._loop.call_later(delay, due)
+        self._timers.add(timer)
+
     def pause(self) -> None:
         """Stop reading (bytes stay in the kernel) and stop the watchdog."""
         self.paused = True
@@ -377,6 +395,8 @@ class Simulator:
         self.reject_with: RejectWith = reject_with
         self.heartbeat_timeout = heartbeat_timeout
         self.reply_delay = 0.0
+        self.pairing_delay = 0.0
+        self.ignore_goodbye = False
         self.trickle = False
         self.silent = False
         self.reject_tls13 = True
@@ -690,7 +710,11 @@ class Simulator:
         elif pairing:
             session.pending_key = self.pairing_key
             session.send(response("LoginResponse", {"status": LOGIN_OK}))
-            session.send(request("SetSecretKey", {"secret_key": self.pairing_key}))
+            offer = request("SetSecretKey", {"secret_key": self.pairing_key})
+            if self.pairing_delay > 0:
+                session.send_later(self.pairing_delay, offer)
+            else:
+                session.send(offer)
         else:
             session.send(response("LoginResponse", {"status": LOGIN_OK}))
             frames = [event(name, body) for name, body in self.plant.burst()] + list(
@@ -703,6 +727,8 @@ class Simulator:
                 self._flaps -= 1
                 after = functools.partial(session.drop, self._flap_how)
             session.send(frames[-1], after=after)
+            if self.ignore_goodbye:
+                session.pause()
         self._changed()
 
     def _on_response(self, session: _Session, name: str, fields: Fields) -> None:
@@ -716,6 +742,8 @@ class Simulator:
         session.pending_key = None
         self.pairing = False
         _LOGGER.info("client %s: paired", session.record.client_id)
+        if self.ignore_goodbye:
+            session.pause()
         self._changed()
 
     def _on_command(self, session: _Session, name: str, fields: Fields) -> None:

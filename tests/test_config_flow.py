@@ -6,16 +6,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from unittest.mock import AsyncMock, patch
 
+import probatio as vol
 import pytest
-from homeassistant.config_entries import SOURCE_DHCP, SOURCE_USER
+from homeassistant.config_entries import SOURCE_DHCP, SOURCE_USER, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import EVENT_DATA_ENTRY_FLOW_PROGRESSED, FlowResultType
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.steamloop import helpers
-from custom_components.steamloop.client import ClientIdentity
+from custom_components.steamloop.client import ClientIdentity, PairingResult
+from custom_components.steamloop.config_flow import ACKNOWLEDGED_KEYS
 from custom_components.steamloop.const import (
     CONF_FINGERPRINT,
     CONF_SECRET_KEY,
@@ -48,6 +50,24 @@ def neighbours(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     )
     monkeypatch.setattr(helpers, "NEIGHBOUR_TABLE", table)
     return table
+
+
+def _defaults(result: ConfigFlowResult) -> dict[str, object]:
+    """Return the default of each field of a form."""
+    return {
+        str(key): key.default()
+        for key in result["data_schema"].schema
+        if key.default is not vol.UNDEFINED
+    }
+
+
+def _suggested(result: ConfigFlowResult) -> dict[str, object]:
+    """Return the suggested value of each field of a form."""
+    return {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description and "suggested_value" in key.description
+    }
 
 
 async def _start_network(hass: HomeAssistant, sim: Simulator) -> str:
@@ -102,13 +122,21 @@ async def test_key_path_cannot_connect(
     await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "key"})
     await thermostat.refuse()
     result = await clock.wait(
-        hass.config_entries.flow.async_configure(flow_id, {CONF_SECRET_KEY: KEY})
+        hass.config_entries.flow.async_configure(flow_id, {CONF_SECRET_KEY: f" {KEY} "})
     )
+    # Back at the address, filled in, to correct it or try again.
+    assert result["step_id"] == "network"
     assert result["errors"] == {"base": "cannot_connect"}
+    assert _defaults(result) == {CONF_HOST: "127.0.0.1", CONF_PORT: thermostat.port}
 
     await thermostat.accept()
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_HOST: "127.0.0.1", CONF_PORT: thermostat.port}
+    )
+    result = await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "key"})
+    assert _suggested(result) == {CONF_SECRET_KEY: f" {KEY} "}
     result = await clock.wait(
-        hass.config_entries.flow.async_configure(flow_id, {CONF_SECRET_KEY: KEY})
+        hass.config_entries.flow.async_configure(flow_id, {CONF_SECRET_KEY: f" {KEY} "})
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     # Not on our network segment: the address is the documented fallback identity.
@@ -152,7 +180,7 @@ async def test_pair_timeout_then_retry(
     assert result["errors"] == {"base": "pair_timeout"}
 
     thermostat.reply_delay = 0.0
-    result = await hass.config_entries.flow.async_configure(flow_id, {})
+    result = await hass.config_entries.flow.async_configure(flow_id, {"next": "pair"})
     assert result["type"] is FlowResultType.SHOW_PROGRESS
     await thermostat.wait_for_pairing()
     await clock.settle()
@@ -161,29 +189,269 @@ async def test_pair_timeout_then_retry(
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
-@pytest.mark.parametrize(
-    ("prepare", "error"),
-    [
-        ("empty_key", "pair_refused"),
-        ("refuse", "cannot_connect"),
-    ],
-)
-async def test_pair_failures(
-    hass: HomeAssistant, thermostat: Simulator, clock: Clock, prepare: str, error: str
+async def test_pair_with_an_empty_key_from_the_thermostat(
+    hass: HomeAssistant, thermostat: Simulator, clock: Clock
 ) -> None:
-    """A thermostat handing out no usable key, or not answering, gives a translated error."""
+    """A thermostat handing out no usable key gives a translated error, and ways on."""
     flow_id = await _start_network(hass, thermostat)
-    if prepare == "refuse":
-        await thermostat.refuse()
-    else:
-        thermostat.start_pairing("")
+    thermostat.start_pairing("")
     result = await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "pair"})
     assert result["type"] is FlowResultType.SHOW_PROGRESS
-    await clock.advance(11, step=1)
+    await clock.advance(1)
     await hass.async_block_till_done()
     result = await hass.config_entries.flow.async_configure(flow_id)
     assert result["step_id"] == "pair_failed"
-    assert result["errors"] == {"base": error}
+    assert result["errors"] == {"base": "pair_refused"}
+    assert _defaults(result) == {"next": "pair"}
+
+
+async def test_pair_refused_until_the_deadline_then_retry(
+    hass: HomeAssistant, thermostat: Simulator, clock: Clock
+) -> None:
+    """A thermostat that never leaves its normal screen is reported as refusing to pair."""
+    flow_id = await _start_network(hass, thermostat)
+    result = await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "pair"})
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    await clock.advance(121, step=1)
+    await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["step_id"] == "pair_failed"
+    assert result["errors"] == {"base": "pair_refused"}
+    assert len(thermostat.logins) > 20  # one every 5 s
+
+    key = thermostat.start_pairing("second-try")
+    result = await hass.config_entries.flow.async_configure(flow_id, {"next": "pair"})
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    await thermostat.wait_for_pairing()
+    await clock.settle()
+    await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_SECRET_KEY] == key
+
+
+async def test_pair_failed_offers_a_key_or_the_address(
+    hass: HomeAssistant, thermostat: Simulator, clock: Clock
+) -> None:
+    """After a failed pairing the user may enter a key instead, or go back to the address."""
+    flow_id = await _start_network(hass, thermostat)
+    thermostat.start_pairing("")
+    await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "pair"})
+    await clock.advance(1)
+    await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["step_id"] == "pair_failed"
+    result = await hass.config_entries.flow.async_configure(flow_id, {"next": "address"})
+    assert result["step_id"] == "network"
+    assert result["errors"] == {}
+    assert _defaults(result) == {CONF_HOST: "127.0.0.1", CONF_PORT: thermostat.port}
+
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_HOST: "127.0.0.1", CONF_PORT: thermostat.port}
+    )
+    result = await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "pair"})
+    await clock.advance(1)
+    await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    result = await hass.config_entries.flow.async_configure(flow_id, {"next": "key"})
+    assert result["step_id"] == "key"
+    result = await clock.wait(
+        hass.config_entries.flow.async_configure(flow_id, {CONF_SECRET_KEY: KEY})
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_pair_cannot_connect_goes_back_to_the_address(
+    hass: HomeAssistant, thermostat: Simulator, clock: Clock
+) -> None:
+    """Nothing answers at the address: the address form comes back with the error."""
+    flow_id = await _start_network(hass, thermostat)
+    await thermostat.refuse()
+    result = await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "pair"})
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    await clock.advance(1)
+    await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["step_id"] == "network"
+    assert result["errors"] == {"base": "cannot_connect"}
+
+
+async def test_fast_pairing_is_announced_until_the_frontend_fetches_it(
+    hass: HomeAssistant, thermostat: Simulator, clock: Clock
+) -> None:
+    """A key that comes before the frontend subscribed to progress events is announced again."""
+    key = thermostat.start_pairing("quick-key")
+    flow_id = await _start_network(hass, thermostat)
+    result = await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "pair"})
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    await thermostat.wait_for_pairing()
+    await clock.settle()
+    await hass.async_block_till_done()
+
+    # The frontend subscribes only now, after the progress has ended.
+    announced = async_capture_events(hass, EVENT_DATA_ENTRY_FLOW_PROGRESSED)
+    await clock.advance(1.5)
+    assert [event.data["flow_id"] for event in announced] == [flow_id]
+    await clock.advance(2)
+    assert len(announced) == 2
+
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_SECRET_KEY] == key
+    await clock.advance(60, step=5)
+    assert len(announced) == 2
+
+
+async def test_announcing_stops_after_a_minute_or_when_the_dialog_closes(
+    hass: HomeAssistant, thermostat: Simulator, clock: Clock
+) -> None:
+    """An unclaimed result is announced a few times, not forever; closing the dialog ends it."""
+    announced = async_capture_events(hass, EVENT_DATA_ENTRY_FLOW_PROGRESSED)
+
+    def events(flow_id: str) -> int:
+        return sum(event.data["flow_id"] == flow_id for event in announced)
+
+    thermostat.start_pairing("quick-key")
+    first = await _start_network(hass, thermostat)
+    await hass.config_entries.flow.async_configure(first, {"next_step_id": "pair"})
+    await thermostat.wait_for_pairing()
+    await clock.advance(200, step=5)
+    # The step change, then again 1, 3, 7, 15, 31 and 63 s after it.
+    assert events(first) == 7
+
+    # Another dialog for the thermostat gets the same key (still unclaimed) after a login.
+    second = await _start_network(hass, thermostat)
+    await hass.config_entries.flow.async_configure(second, {"next_step_id": "pair"})
+    await clock.until(lambda: events(second) > 0, limit=5)
+    hass.config_entries.flow.async_abort(second)
+    seen = events(second)
+    await clock.advance(60, step=5)
+    assert events(second) == seen
+    assert events(first) == 7
+    hass.config_entries.flow.async_abort(first)
+
+
+async def test_a_key_acknowledged_before_the_dialog_closed_is_kept(
+    hass: HomeAssistant, thermostat: Simulator, clock: Clock, neighbours: Path
+) -> None:
+    """The user closes the dialog while the thermostat is switching to the new key: pairing
+    again uses that key instead of waiting for a thermostat that has left pairing mode."""
+    key = thermostat.start_pairing("kept-key")
+    thermostat.ignore_goodbye = True  # our TLS close goes unanswered: the close takes seconds
+    flow_id = await _start_network(hass, thermostat)
+    await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "pair"})
+    await thermostat.wait_for_pairing()
+    await clock.advance(1)
+    hass.config_entries.flow.async_abort(flow_id)
+    await hass.async_block_till_done()
+    assert not thermostat.pairing
+    thermostat.ignore_goodbye = False
+    thermostat.wake()
+
+    flow_id = await _start_network(hass, thermostat)
+    result = await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "pair"})
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    await clock.wait(thermostat.wait_for_logins(1, accepted=True))
+    await clock.advance(2)
+    await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_SECRET_KEY] == key
+    assert thermostat.paired_keys == [key]
+    assert not hass.data[ACKNOWLEDGED_KEYS]
+
+
+async def test_a_kept_key_that_stopped_working_means_pairing_again(
+    hass: HomeAssistant, thermostat: Simulator, clock: Clock
+) -> None:
+    """A kept key the thermostat no longer takes (paired with another client since) is dropped."""
+    flow_id = await _start_network(hass, thermostat)
+    hass.data[ACKNOWLEDGED_KEYS] = {
+        f"127.0.0.1:{thermostat.port}": PairingResult("stale-key", thermostat.fingerprint)
+    }
+    key = thermostat.start_pairing("fresh-key")
+    await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "pair"})
+    await clock.wait(thermostat.wait_for_pairing())
+    await clock.settle()
+    await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_SECRET_KEY] == key
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\t \n"])
+async def test_a_blank_key_is_refused(
+    hass: HomeAssistant, thermostat: Simulator, clock: Clock, blank: str
+) -> None:
+    """A blank key would be a pairing login: refused before anything is sent, typing kept."""
+    flow_id = await _start_network(hass, thermostat)
+    await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "key"})
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_SECRET_KEY: blank})
+    assert result["step_id"] == "key"
+    assert result["errors"] == {CONF_SECRET_KEY: "empty_key"}
+    assert thermostat.connections == 0
+    assert not hass.config_entries.async_entries(DOMAIN)
+
+
+async def test_a_wrong_key_stays_in_the_form(
+    hass: HomeAssistant, thermostat: Simulator, clock: Clock
+) -> None:
+    """After a rejected key the form shows what was typed, to correct it."""
+    flow_id = await _start_network(hass, thermostat)
+    await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "key"})
+    result = await clock.wait(
+        hass.config_entries.flow.async_configure(flow_id, {CONF_SECRET_KEY: "test-kye"})
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    assert _suggested(result) == {CONF_SECRET_KEY: "test-kye"}
+
+
+MISTYPED_HOSTS = ["192.168..5", f"{'a' * 64}.lan", "exa mple", "-thermostat", "", "."]
+
+
+@pytest.mark.parametrize("host", MISTYPED_HOSTS)
+async def test_a_mistyped_host_is_a_form_error(
+    hass: HomeAssistant, thermostat: Simulator, host: str
+) -> None:
+    """A host no resolver takes is an error on the host field; what was typed stays."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "network"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: host, CONF_PORT: thermostat.port}
+    )
+    assert result["step_id"] == "network"
+    assert result["errors"] == {CONF_HOST: "invalid_host"}
+    assert _defaults(result) == {CONF_HOST: host.strip(), CONF_PORT: thermostat.port}
+    assert thermostat.connections == 0
+
+
+async def test_a_mistyped_host_in_reconfigure_and_migration(
+    hass: HomeAssistant, thermostat: Simulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """Reconfigure and migration refuse a host no resolver takes, with a translated error."""
+    mock_config_entry.add_to_hass(hass)
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: "192.168..5", CONF_PORT: thermostat.port}
+    )
+    assert result["errors"] == {CONF_HOST: "invalid_host"}
+    assert _defaults(result)[CONF_HOST] == "192.168..5"
+
+    trane = MockConfigEntry(
+        domain=TRANE_DOMAIN, title="Thermostat", data={CONF_HOST: "10..1", CONF_SECRET_KEY: KEY}
+    )
+    trane.add_to_hass(hass)
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "migrate"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"entry": trane.entry_id}
+    )
+    assert result["errors"] == {"base": "invalid_host"}
+    assert thermostat.connections == 0
 
 
 async def test_pair_cancelled_by_closing_the_dialog(
@@ -442,3 +710,50 @@ async def test_reconfigure_serial(hass: HomeAssistant, thermostat: Simulator, cl
 def test_identity_fixture_is_in_use(test_client_identity: ClientIdentity) -> None:
     """The flow presents the test CA's client certificate (the strict simulator demands it)."""
     assert test_client_identity.name == "test"
+
+
+async def test_serial_cannot_connect_goes_back_to_the_device(
+    hass: HomeAssistant, clock: Clock, tmp_path: Path
+) -> None:
+    """A serial device that cannot be opened brings back the device form, filled in."""
+    missing = str(tmp_path / "ttyUSB9")
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "serial"}
+    )
+    flow_id = result["flow_id"]
+    await hass.config_entries.flow.async_configure(flow_id, {CONF_SERIAL_URL: missing})
+    await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "key"})
+    result = await clock.wait(
+        hass.config_entries.flow.async_configure(flow_id, {CONF_SECRET_KEY: KEY})
+    )
+    assert result["step_id"] == "serial"
+    assert result["errors"] == {"base": "cannot_connect"}
+    assert _defaults(result) == {CONF_SERIAL_URL: missing}
+
+
+async def test_reauth_errors_stay_in_the_dialog(
+    hass: HomeAssistant, thermostat: Simulator, clock: Clock, mock_config_entry: MockConfigEntry
+) -> None:
+    """Re-authenticating has no address step: errors stay where they happen."""
+    mock_config_entry.add_to_hass(hass)
+    await thermostat.refuse()
+    result = await mock_config_entry.start_reauth_flow(hass)
+    flow_id = result["flow_id"]
+    await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "key"})
+    result = await clock.wait(
+        hass.config_entries.flow.async_configure(flow_id, {CONF_SECRET_KEY: KEY})
+    )
+    assert result["step_id"] == "key"
+    assert result["errors"] == {"base": "cannot_connect"}
+
+    result = await mock_config_entry.start_reauth_flow(hass)
+    flow_id = result["flow_id"]
+    await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "pair"})
+    await clock.advance(1)
+    await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["step_id"] == "pair_failed"
+    assert result["errors"] == {"base": "cannot_connect"}
+    options = result["data_schema"].schema["next"].config["options"]
+    assert options == ["pair", "key"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.const import CONF_HOST, EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr
@@ -27,13 +27,16 @@ from .coordinator import (
     SteamloopCoordinator,
     async_create_certificate_issue,
 )
-from .helpers import build_transport, is_mac
+from .helpers import build_transport, is_mac, valid_host
 
 PLATFORMS = [Platform.CLIMATE, Platform.SELECT, Platform.SENSOR, Platform.SWITCH]
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: SteamloopConfigEntry) -> bool:
     """Connect to the thermostat, wait for its full state, then set up the platforms."""
+    if CONF_HOST in entry.data and not valid_host(entry.data[CONF_HOST]):
+        # Retrying cannot help an address no resolver takes; reconfiguring the entry can.
+        raise ConfigEntryError(translation_domain=DOMAIN, translation_key="invalid_host")
     supervisor = Supervisor(
         build_transport(entry.data),
         entry.data[CONF_SECRET_KEY],

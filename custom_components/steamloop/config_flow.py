@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import probatio as vol
@@ -14,17 +15,21 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
 )
 from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.device_registry import format_mac
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.selector import (
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
+    SelectSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
 )
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
+from homeassistant.util.hass_dict import HassKey
 
 from .client import (
     AuthenticationError,
@@ -46,10 +51,22 @@ from .const import (
     PROBE_TIMEOUT,
     TRANE_DOMAIN,
 )
-from .helpers import async_learn_mac, build_transport, fallback_unique_id, is_mac
+from .helpers import async_learn_mac, build_transport, fallback_unique_id, is_mac, valid_host
 
 CONF_ENTRY = "entry"
+CONF_NEXT = "next"
 PAIR_PATH = "Menu > Settings > Network > Advanced Setup > Remote Connection > Pair"
+
+# The frontend subscribes to progress events only after it has drawn the progress step, so a key
+# that comes sooner (a thermostat already on its pairing screen answers in milliseconds) finishes
+# the progress unseen. Until the frontend fetches the result it is announced again, 1 s, 2 s, ...
+# 32 s after it came; a frontend subscribed in time fetches at once and gets no second event.
+ANNOUNCE_FIRST = 1.0
+ANNOUNCE_LAST = 32.0
+
+# Keys the thermostat handed out and we acknowledged, by address, until an entry stores them: the
+# thermostat uses only the new key from then on, so one must outlive a dialog closed too early.
+ACKNOWLEDGED_KEYS: HassKey[dict[str, PairingResult]] = HassKey(f"{DOMAIN}_acknowledged_keys")
 
 KEY_SCHEMA = vol.Schema(
     {
@@ -93,6 +110,10 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
         self._migrated_from: str | None = None
         # The certificate fingerprint seen by the last successful key check.
         self._fingerprint: str | None = None
+        # What the user typed in the key form, offered again when the form comes back.
+        self._typed_key = ""
+        self._announce: CALLBACK_TYPE | None = None
+        self._announce_delay = ANNOUNCE_FIRST
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask how the thermostat is connected, or offer to take over a trane entry."""
@@ -105,14 +126,14 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask for the thermostat's address."""
-        if user_input is not None:
-            self._data = {
-                CONF_HOST: user_input[CONF_HOST].strip(),
-                CONF_PORT: user_input[CONF_PORT],
-            }
-            self._async_abort_entries_match({CONF_HOST: self._data[CONF_HOST]})
-            return await self.async_step_credentials()
-        return self.async_show_form(step_id="network", data_schema=_network_schema({}))
+        if user_input is None:
+            return self.async_show_form(step_id="network", data_schema=_network_schema({}))
+        data = {CONF_HOST: user_input[CONF_HOST].strip(), CONF_PORT: user_input[CONF_PORT]}
+        if not valid_host(data[CONF_HOST]):
+            return self._async_show_address({CONF_HOST: "invalid_host"}, data)
+        self._data = data
+        self._async_abort_entries_match({CONF_HOST: self._data[CONF_HOST]})
+        return await self.async_step_credentials()
 
     async def async_step_serial(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the serial device or URL."""
@@ -132,20 +153,30 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
         """Take a key and check it by logging in."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            key = user_input[CONF_SECRET_KEY].strip()
-            if error := await self._async_check_key(self._data, key):
+            self._typed_key = user_input[CONF_SECRET_KEY]
+            key = self._typed_key.strip()
+            if not key:
+                # An empty key is what pairing sends: it would never log in with this entry.
+                errors[CONF_SECRET_KEY] = "empty_key"
+            elif error := await self._async_check_key(self._data, key):
+                if error == "cannot_connect" and self.source != SOURCE_REAUTH:
+                    return self._async_show_address({"base": error}, self._data)
                 errors["base"] = error
             else:
                 return await self._async_finish(key)
-        return self.async_show_form(step_id="key", data_schema=KEY_SCHEMA, errors=errors)
+        return self.async_show_form(
+            step_id="key",
+            data_schema=self.add_suggested_values_to_schema(
+                KEY_SCHEMA, {CONF_SECRET_KEY: self._typed_key}
+            ),
+            errors=errors,
+        )
 
     async def async_step_pair(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Wait for the user to press Pair on the thermostat."""
         if self._pair_task is None:
             # Closing the dialog cancels this task; pair() is cancel-safe and closes its socket.
-            self._pair_task = self.hass.async_create_task(
-                pair(build_transport(self._data), timeout=PAIRING_TIMEOUT), eager_start=False
-            )
+            self._pair_task = self.hass.async_create_task(self._async_pair(), eager_start=False)
         if not self._pair_task.done():
             return self.async_show_progress(
                 step_id="pair",
@@ -167,29 +198,110 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
             LOGGER.debug("Pairing with %s failed: %s", _title(self._data), err)
             self._pair_error = "cannot_connect"
         else:
+            self._async_announce_later()
             return self.async_show_progress_done(next_step_id="pair_finish")
+        self._async_announce_later()
         return self.async_show_progress_done(next_step_id="pair_failed")
+
+    async def _async_pair(self) -> PairingResult:
+        """Get a key: one acknowledged earlier for this address if it still works, else pair."""
+        transport = build_transport(self._data)
+        address = fallback_unique_id(self._data)
+        keys = self.hass.data.setdefault(ACKNOWLEDGED_KEYS, {})
+        if (known := keys.get(address)) is not None:
+            try:
+                probed = await probe(transport, known.secret_key, timeout=PROBE_TIMEOUT)
+            except AuthenticationError:
+                del keys[address]
+            else:
+                return PairingResult(known.secret_key, probed.fingerprint)
+
+        def acknowledged(result: PairingResult) -> None:
+            keys[address] = result
+
+        return await pair(transport, timeout=PAIRING_TIMEOUT, acknowledged=acknowledged)
+
+    @callback
+    def _async_announce_later(self) -> None:
+        self._async_stop_announcing()
+        self._announce = async_call_later(self.hass, self._announce_delay, self._async_announce)
+
+    @callback
+    def _async_announce(self, _now: datetime) -> None:
+        """Tell the frontend again that the progress is over."""
+        self._announce = None
+        self.async_notify_flow_changed()
+        if self._announce_delay < ANNOUNCE_LAST:
+            self._announce_delay *= 2
+            self._async_announce_later()
+
+    @callback
+    def _async_stop_announcing(self) -> None:
+        if self._announce is not None:
+            self._announce()
+            self._announce = None
+
+    @callback
+    def async_remove(self) -> None:
+        """Stop announcing when the dialog is closed."""
+        self._async_stop_announcing()
 
     async def async_step_pair_failed(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Say why pairing failed; submitting tries again."""
+        """Say why pairing failed; then pair again, enter a key or go back to the address."""
+        self._async_stop_announcing()
+        reauth = self.source == SOURCE_REAUTH
+        if user_input is None and self._pair_error == "cannot_connect" and not reauth:
+            return self._async_show_address({"base": self._pair_error}, self._data)
         if user_input is not None:
+            if user_input[CONF_NEXT] == "key":
+                return await self.async_step_key()
+            if user_input[CONF_NEXT] == "address":
+                return self._async_show_address({}, self._data)
             return await self.async_step_pair()
+        actions = ["pair", "key"] if reauth else ["pair", "key", "address"]
         return self.async_show_form(
             step_id="pair_failed",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_NEXT, default="pair"): SelectSelector(
+                        SelectSelectorConfig(
+                            options=actions,
+                            mode=SelectSelectorMode.LIST,
+                            translation_key="pair_failed_next",
+                        )
+                    )
+                }
+            ),
             errors={"base": self._pair_error},
-            description_placeholders={"path": PAIR_PATH},
+            description_placeholders={"path": PAIR_PATH, "timeout": str(int(PAIRING_TIMEOUT))},
         )
 
     async def async_step_pair_finish(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Store the key the thermostat handed out."""
+        self._async_stop_announcing()
         pairing = self._pairing
         if pairing is None:  # pragma: no cover - only reachable through progress_done
             return self.async_abort(reason="unknown_device")
-        return await self._async_finish(pairing.secret_key, pairing.fingerprint)
+        result = await self._async_finish(pairing.secret_key, pairing.fingerprint)
+        self.hass.data.get(ACKNOWLEDGED_KEYS, {}).pop(fallback_unique_id(self._data), None)
+        return result
+
+    @callback
+    def _async_show_address(
+        self, errors: dict[str, str], defaults: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """Show the address form again (network or serial), filled in, with errors."""
+        if CONF_SERIAL_URL in defaults:
+            return self.async_show_form(
+                step_id="serial", data_schema=_serial_schema(defaults), errors=errors
+            )
+        return self.async_show_form(
+            step_id="network", data_schema=_network_schema(defaults), errors=errors
+        )
 
     async def async_step_migrate(
         self, user_input: dict[str, Any] | None = None
@@ -202,7 +314,9 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
             self._data = {CONF_HOST: old.data[CONF_HOST], CONF_PORT: DEFAULT_PORT}
             self._async_abort_entries_match({CONF_HOST: old.data[CONF_HOST]})
             key = old.data[CONF_SECRET_KEY]
-            if error := await self._async_check_key(self._data, key):
+            if not valid_host(old.data[CONF_HOST]):
+                errors["base"] = "invalid_host"
+            elif error := await self._async_check_key(self._data, key):
                 errors["base"] = error
             else:
                 self._migrated_from = old.title
@@ -256,13 +370,16 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
             else:
                 new = {CONF_HOST: user_input[CONF_HOST].strip(), CONF_PORT: user_input[CONF_PORT]}
             data = {**entry.data, **new}
-            if error := await self._async_check_key(data, entry.data[CONF_SECRET_KEY]):
+            if CONF_HOST in new and not valid_host(new[CONF_HOST]):
+                errors[CONF_HOST] = "invalid_host"
+            elif error := await self._async_check_key(data, entry.data[CONF_SECRET_KEY]):
                 errors["base"] = error
             else:
                 if (reason := await self._async_different_thermostat(entry, data)) is not None:
                     return self.async_abort(reason=reason)
                 return self.async_update_reload_and_abort(entry, data_updates=new)
-        schema = _serial_schema(entry.data) if serial else _network_schema(entry.data)
+        shown = user_input or entry.data
+        schema = _serial_schema(shown) if serial else _network_schema(shown)
         return self.async_show_form(step_id="reconfigure", data_schema=schema, errors=errors)
 
     def _trane_entries(self) -> list[ConfigEntry]:

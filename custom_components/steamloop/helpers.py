@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
@@ -28,6 +29,29 @@ NEIGHBOUR_TABLE = Path("/proc/net/arp")
 # Columns of a neighbour table line: address, hw type, flags, MAC, mask, device.
 _MAC_COLUMN = 3
 MAC_SEPARATORS = 5
+# A host name label: letters, digits, hyphens (and underscores, which local networks use), not
+# starting or ending with a hyphen, at most 63 characters; a name at most 253 characters.
+_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)", re.IGNORECASE)
+_MAX_NAME = 253
+
+
+def valid_host(host: str) -> bool:
+    """Return whether `host` is an IP address or a host name the resolver can take.
+
+    A mistyped name ("192.168..5", a label over 63 characters) makes getaddrinfo raise a
+    UnicodeError rather than fail to resolve, so it is refused before any connection is tried.
+    """
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return True
+    try:
+        name = host.encode("idna").decode("ascii").removesuffix(".")
+    except UnicodeError:
+        return False
+    return 0 < len(name) <= _MAX_NAME and all(_LABEL.fullmatch(part) for part in name.split("."))
 
 
 def build_transport(data: Mapping[str, Any]) -> Transport:

@@ -260,6 +260,20 @@ async def test_probe_honours_its_deadline(
         await clock.wait(probe(tls, "test-key", timeout=3), limit=4)
 
 
+async def test_probe_deadline_excludes_the_goodbye(
+    clock: Clock, thermostat: Simulator, tls: TlsTransport
+) -> None:
+    """Login and burst take 10.5 s of 15 and the thermostat never answers our TLS close: the
+    key works, which is what probe() reports."""
+    thermostat.reply_delay = 9.5
+    thermostat.ignore_goodbye = True
+    result = await clock.wait(probe(tls, "test-key", timeout=15), limit=20)
+    assert set(result.state.zones) == {"1", "2"}
+    assert clock.elapsed > 15
+    thermostat.wake()  # reading again, it sees the link we dropped
+    await clock.wait(thermostat.wait_for_clients(0))
+
+
 # --- pair ------------------------------------------------------------------------------------
 
 
@@ -295,16 +309,71 @@ async def test_pair_waits_for_the_button(
     assert result.secret_key == new_key
 
 
-async def test_pair_times_out_when_never_in_pairing_mode(
+async def test_pair_reports_a_thermostat_that_kept_refusing(
     clock: Clock, thermostat: Simulator, tls: TlsTransport
 ) -> None:
-    """No key within the deadline: PairingTimeoutError, chained to the thermostat's refusal."""
+    """Never in pairing mode: at the deadline a refusal (PairingError), not a timeout."""
     thermostat.wait_timeout = None
-    with pytest.raises(PairingTimeoutError) as caught:
+    with pytest.raises(PairingError, match="refused to pair") as caught:
         await clock.wait(pair(tls, timeout=120), limit=121, step=0.5)
-    assert isinstance(caught.value.__cause__, PairingError)
+    assert not isinstance(caught.value, PairingTimeoutError)
     assert clock.elapsed == pytest.approx(120, abs=0.5)
     await clock.wait(thermostat.wait_for_clients(0))
+
+
+async def test_pair_times_out_when_the_key_never_comes(
+    clock: Clock, thermostat: Simulator, tls: TlsTransport
+) -> None:
+    """In pairing mode but no key within the deadline: PairingTimeoutError."""
+    thermostat.wait_timeout = None
+    thermostat.start_pairing()
+    thermostat.pairing_delay = 1000
+    with pytest.raises(PairingTimeoutError):
+        await clock.wait(pair(tls, timeout=120), limit=121, step=0.5)
+    assert clock.elapsed == pytest.approx(120, abs=0.5)
+    await clock.wait(thermostat.wait_for_clients(0))
+
+
+async def test_pair_keeps_a_key_acknowledged_just_before_the_deadline(
+    clock: Clock, thermostat: Simulator, tls: TlsTransport
+) -> None:
+    """The key comes at 117 s of 120 and the thermostat never answers our TLS close: the
+    acknowledged key is the result; the close after it is not held to the deadline."""
+    thermostat.wait_timeout = None
+    new_key = thermostat.start_pairing("late-key")
+    thermostat.pairing_delay = 117
+    thermostat.ignore_goodbye = True
+    told: list[str] = []
+    result = await clock.wait(
+        pair(tls, timeout=120, acknowledged=lambda got: told.append(got.secret_key)),
+        limit=130,
+        step=0.5,
+    )
+    assert result.secret_key == new_key
+    assert told == [new_key]
+    assert thermostat.paired_keys == [new_key]
+    assert clock.elapsed > 120
+    thermostat.wake()
+    await clock.wait(thermostat.wait_for_clients(0))
+
+
+async def test_pair_cancelled_while_closing_still_tells_the_key(
+    clock: Clock, thermostat: Simulator, tls: TlsTransport
+) -> None:
+    """Closing the dialog during the goodbye after the key: the caller has been told the key."""
+    new_key = thermostat.start_pairing("kept-key")
+    thermostat.ignore_goodbye = True
+    told: list[str] = []
+    pairing = asyncio.ensure_future(pair(tls, acknowledged=lambda got: told.append(got.secret_key)))
+    await clock.wait(thermostat.wait_for_pairing())
+    await clock.advance(1)
+    assert not pairing.done()
+    pairing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await pairing
+    assert told == [new_key]
+    thermostat.wake()
+    await clock.wait(thermostat.wait_for_clients(0), limit=5)
 
 
 async def test_pair_with_an_empty_key_is_refused(

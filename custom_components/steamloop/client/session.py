@@ -107,6 +107,8 @@ class Session:
         self._secret = ""
         self._closed: asyncio.Future[SteamloopError] = self._loop.create_future()
         self._waiter: asyncio.Future[str] | None = None
+        # The thermostat accepted the empty-key login: it is in pairing mode, the key is to come.
+        self.pairing_accepted = False
         self._expect: Callable[[Message], bool] | None = None
         self._burst: asyncio.Future[None] | None = None
         self._quiet: asyncio.TimerHandle | None = None
@@ -276,7 +278,9 @@ class Session:
             return False
         if message.name == "LoginResponse":
             status = message.fields.get("status")
-            if status != "1":
+            if status == "1":
+                self.pairing_accepted = True
+            else:
                 self._resolve(
                     _PairingRefusedError(f"pairing refused (status {self._text(status or '')})")
                 )
@@ -390,55 +394,80 @@ async def pair(
     transport: Transport,
     *,
     timeout: float = PAIRING_TIMEOUT,  # noqa: ASYNC109 - a deadline for the whole pairing
+    acknowledged: Callable[[PairingResult], None] | None = None,
 ) -> PairingResult:
-    """Get a key from the thermostat; PairingTimeoutError when none comes within `timeout`.
+    """Get a key from the thermostat within `timeout`.
 
     The user may start this before pressing Pair on the thermostat: a refused empty-key login is
-    retried on a new link every 5 s until the deadline. Cancelling leaves no link open.
+    retried on a new link every 5 s until the deadline, which then raises PairingError when the
+    thermostat kept refusing and PairingTimeoutError when it never sent a key.
+
+    The key is the result from the moment it is acknowledged: the thermostat uses it from then on.
+    So `acknowledged` is called with it at once, and closing the link afterwards is cleanup that the
+    deadline does not cover; a caller cancelled during that close still has the key through the
+    callback. Cancelling leaves no link open.
     """
     refused: PairingError | None = None
+    session: Session | None = None
     try:
         async with asyncio.timeout(timeout):
             while True:
-                link = await transport.connect()
-                session = Session(link, name=transport.name)
-                answered = False
+                session = Session(await transport.connect(), name=transport.name)
                 try:
                     key = await session.pair()
-                    answered = True
                 except _PairingRefusedError as err:
-                    answered = True
                     refused = err
                     _LOGGER.debug("%s: %s; asking again", transport.name, str(err))
-                else:
-                    return PairingResult(secret_key=key, fingerprint=link.peer_fingerprint)
-                finally:
-                    await session.close(graceful=answered)
-                await asyncio.sleep(PAIRING_RETRY)
+                    await session.close()
+                    session = None
+                    await asyncio.sleep(PAIRING_RETRY)
+                    continue
+                break
     except TimeoutError as err:
+        accepted = session is not None and session.pairing_accepted
+        if session is not None:
+            await session.close(graceful=False)
+        if refused is not None and not accepted:
+            msg = f"{transport.name}: refused to pair for {timeout:g} s (not in pairing mode)"
+            raise PairingError(msg) from refused
         msg = f"{transport.name}: no key within {timeout:g} s (is the thermostat in pairing mode?)"
-        raise PairingTimeoutError(msg) from refused or err
+        raise PairingTimeoutError(msg) from err
+    except BaseException:
+        if session is not None:
+            await session.close(graceful=False)
+        raise
+    result = PairingResult(secret_key=key, fingerprint=session.link.peer_fingerprint)
+    if acknowledged is not None:
+        acknowledged(result)
+    await session.close()
+    return result
 
 
 async def probe(
     transport: Transport,
     secret_key: str,
     *,
-    timeout: float = PROBE_TIMEOUT,  # noqa: ASYNC109 - a deadline for the whole probe
+    timeout: float = PROBE_TIMEOUT,  # noqa: ASYNC109 - a deadline for login and burst
 ) -> ProbeResult:
-    """Log in once, collect the burst and disconnect: proves the host and the key work."""
+    """Log in once, collect the burst and disconnect: proves the host and the key work.
+
+    The deadline covers the login and the burst; the goodbye after them is cleanup outside it, so
+    a thermostat slow to answer the TLS close does not turn a working key into "no login".
+    """
+    session: Session | None = None
     try:
         async with asyncio.timeout(timeout):
-            link = await transport.connect()
-            session = Session(link, name=transport.name)
-            synced = False
-            try:
-                await session.login(secret_key)
-                state = await session.sync()
-                synced = True
-            finally:
-                await session.close(graceful=synced)
+            session = Session(await transport.connect(), name=transport.name)
+            await session.login(secret_key)
+            state = await session.sync()
     except TimeoutError as err:
+        if session is not None:
+            await session.close(graceful=False)
         msg = f"{transport.name}: no login and burst within {timeout:g} s"
         raise ConnectError(msg) from err
-    return ProbeResult(fingerprint=link.peer_fingerprint, state=state)
+    except BaseException:
+        if session is not None:
+            await session.close(graceful=False)
+        raise
+    await session.close()
+    return ProbeResult(fingerprint=session.link.peer_fingerprint, state=state)

@@ -219,6 +219,10 @@ class TlsTransport(Transport):
             except OSError as err:
                 msg = f"{self.name}: {err.strerror or err!r}"
                 raise ConnectError(msg) from err
+            except UnicodeError as err:
+                # getaddrinfo's verdict on a name it cannot even encode ("a..b", a long label).
+                msg = f"{self.name}: not a valid host name"
+                raise ConnectError(msg) from err
             self._preferred = identity
             return link
         msg = f"{self.name}: TLS handshake failed with every client identity ({refused!r})"
