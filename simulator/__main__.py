@@ -32,6 +32,15 @@ fresh server certificate is generated; its SHA-256 fingerprint is printed.
 The first line printed per thermostat is "listening on HOST:PORT"; the secret key, the pairing key
 (with --pairing) and the fingerprint follow. Keys are printed, never logged. Ctrl-C or SIGTERM
 stops cleanly with exit status 0.
+
+With --control, commands are read from standard input, one a line, each naming the thermostat
+(1 for the first); every command is answered with one line, "ok ..." or "error ...":
+  N pairing on|off            enter or leave pairing mode
+  N pairing-delay SECONDS     send the key that long after the accepted pairing login
+  N revoke KEY                accept only KEY from now on and drop every client
+  N new-certificate           present a new server certificate and drop every client; the answer
+                              carries its sha256 fingerprint
+  N wait-refusals COUNT       answer once that many pairing logins were refused in all
 """
 
 
@@ -87,6 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also serve each thermostat on a pseudo-terminal (no TLS)",
     )
+    add(
+        "--pairing-delay",
+        type=float,
+        default=0.0,
+        help="seconds between the accepted pairing login and the key (default: 0)",
+    )
+    add("--control", action="store_true", help="read commands from standard input (see above)")
     add("--verbose", action="store_true", help="log every frame (secret keys redacted)")
     return parser
 
@@ -130,6 +146,7 @@ async def start_thermostat(args: argparse.Namespace, setup: Setup, index: int) -
         name=f"thermostat-{index + 1}",
     )
     sim.reply_delay = args.delay
+    sim.pairing_delay = args.pairing_delay
     if setup.client_ca is not None:
         sim.client_ca_pem = setup.client_ca
     if setup.certificate is not None:
@@ -164,13 +181,68 @@ async def serve(args: argparse.Namespace, setup: Setup) -> None:
         for index in range(args.count):
             sims.append(await start_thermostat(args, setup, index))
             await announce(args, setup, sims[-1])
-        await stop.wait()
+        if args.control:
+            control = asyncio.create_task(_control(sims))
+            await asyncio.wait(
+                {control, asyncio.create_task(stop.wait())}, return_when="FIRST_COMPLETED"
+            )
+            control.cancel()
+        else:
+            await stop.wait()
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
         for sim in sims:
             await sim.stop()
     _say("stopped")
+
+
+async def _control(sims: Sequence[Simulator]) -> None:
+    """Answer commands from standard input until it closes."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    while line := (await reader.readline()).decode():
+        if not line.strip():
+            continue
+        try:
+            answer = await _command(sims, line.split())
+        except (ValueError, IndexError) as err:
+            answer = f"error {err}"
+        _say(answer)
+
+
+async def _command(sims: Sequence[Simulator], words: list[str]) -> str:
+    """Carry out one control command; return the answer line."""
+    number, command, *rest = words
+    sim = sims[int(number) - 1]
+    match command, rest:
+        case "pairing", ["on"]:
+            sim.start_pairing()
+        case "pairing", ["off"]:
+            sim.stop_pairing()
+        case "pairing-delay", [seconds]:
+            sim.pairing_delay = float(seconds)
+        case "revoke", [key]:
+            sim.revoke_key(key)
+        case "new-certificate", []:
+            await sim.use_server_certificate()
+            sim.close_clients()
+            return f"ok {sim.fingerprint}"
+        case "wait-refusals", [count]:
+            wanted = int(count)
+            sim.wait_timeout = None
+            await sim.wait_until(
+                lambda: (
+                    True
+                    if sum(login.pairing and not login.accepted for login in sim.logins) >= wanted
+                    else None
+                ),
+                f"{wanted} refused pairing logins",
+            )
+        case _:
+            return f"error unknown command {' '.join(words)!r}"
+    return f"ok {' '.join(words)}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -177,3 +177,46 @@ async def test_serves_a_given_certificate_and_client_ca(
     await stop(proc)
     names = await loop.run_in_executor(None, lambda: sorted(p.name for p in written.iterdir()))
     assert names == ["ca.pem", "client.pem", "server.pem"]
+
+
+async def test_control_channel_on_standard_input(
+    processes: list[asyncio.subprocess.Process], socket_enabled: None
+) -> None:
+    """With --control each command line gets one answer; closing standard input stops it."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "simulator",
+        *("--port", "0", "--open", "--key", KEY, "--control"),
+        cwd=ROOT,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    processes.append(proc)
+    banner = await read_banner(proc)
+    assert proc.stdin is not None
+    assert proc.stdout is not None
+
+    async def ask(command: str) -> str:
+        assert proc.stdin is not None
+        assert proc.stdout is not None
+        proc.stdin.write(f"{command}\n".encode())
+        await proc.stdin.drain()
+        async with asyncio.timeout(DEADLINE):
+            return (await proc.stdout.readline()).decode().strip()
+
+    assert await ask("1 pairing on") == "ok 1 pairing on"
+    assert await ask("1 pairing-delay 2.5") == "ok 1 pairing-delay 2.5"
+    assert await ask("1 revoke new-key") == "ok 1 revoke new-key"
+    assert await ask("1 wait-refusals 0") == "ok 1 wait-refusals 0"
+    fingerprint = (await ask("1 new-certificate")).removeprefix("ok ")
+    assert re.fullmatch(r"[0-9a-f]{64}", fingerprint)
+    assert fingerprint != banner["server certificate sha256"]
+    assert (await ask("1 sing")).startswith("error unknown command")
+    assert (await ask("9 pairing on")).startswith("error")
+
+    proc.stdin.close()
+    async with asyncio.timeout(DEADLINE):
+        await proc.wait()
+    assert proc.returncode == 0
