@@ -244,7 +244,8 @@ class Supervisor:
             _LOGGER.info("%s; refreshing the link", self._describe(reason))
             self._refreshing = True
             return 0.0
-        _LOGGER.warning("Lost the link: %s", self._describe(reason))
+        # INFO, like "Reconnected": the link comes back by itself, there is nothing to act on.
+        _LOGGER.info("Lost the link: %s", self._describe(reason))
         self._outage_logged = True
         self._set_available(available=False, reason=str(reason))
         return self._backoff()
