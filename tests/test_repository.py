@@ -10,6 +10,7 @@ from typing import Any
 
 import homeassistant
 import pytest
+import yaml
 from PIL import Image
 
 from .repo_rules import (
@@ -174,3 +175,19 @@ def test_unknown_categories_are_caught() -> None:
         "manifest: unknown categories 'climate.kettles'",
         "manifest: unknown connectivity 'telepathy'",
     ]
+
+
+def test_workflows_run_the_validators_and_the_suite() -> None:
+    """The public repository's CI: hassfest, the HACS action for an integration, scripts/test."""
+    workflows = ROOT / ".github" / "workflows"
+    steps = [
+        step
+        for path in sorted(workflows.glob("*.yml"))
+        for job in yaml.safe_load(path.read_text())["jobs"].values()
+        for step in job["steps"]
+    ]
+    uses = {step.get("uses", "").split("@")[0]: step for step in steps}
+    assert "home-assistant/actions/hassfest" in uses
+    assert uses["hacs/action"]["with"]["category"] == "integration"
+    assert any(step.get("run") == ".ci/run" for step in steps)
+    assert "exec scripts/test" in (ROOT / ".ci" / "run").read_text()
