@@ -14,6 +14,7 @@ from custom_components.steamloop.client import (
     PairingTimeoutError,
     ProtocolError,
     Session,
+    ThermostatBusyError,
     TlsTransport,
     heartbeat,
     pair,
@@ -71,19 +72,71 @@ async def test_refused_key_is_an_authentication_error(
     assert "wrong-key" not in str(caught.value)
 
 
-async def test_login_reply_without_status_is_not_an_auth_failure(
-    clock: Clock, thermostat: Simulator, open_session: Open
+@pytest.mark.parametrize(
+    ("body", "outcome"),
+    [
+        ({"status": "1"}, None),
+        ({"status": "01"}, None),
+        ({"status": " 1"}, None),
+        ({"status": "1 "}, None),
+        ({}, ConnectError),
+        ({"status": ""}, ConnectError),
+        ({"status": "  "}, ConnectError),
+        ({"status": "ok"}, ConnectError),
+        ({"status": "0"}, AuthenticationError),
+        ({"status": "00"}, AuthenticationError),
+        ({"status": "2"}, AuthenticationError),
+        ({"status": "-1"}, AuthenticationError),
+    ],
+)
+async def test_login_reply_policy(
+    clock: Clock,
+    thermostat: Simulator,
+    open_session: Open,
+    body: dict[str, str],
+    outcome: type[Exception] | None,
 ) -> None:
-    """A LoginResponse that lacks its status says nothing about the key: ConnectError."""
+    """A status is read as the state reads codes: 1 (padded or not) is success, another number a
+    refusal of the key, and no status, an empty one or text says nothing about it: try again."""
+    thermostat.login_response = body
     session = await open_session()
-    await clock.wait(thermostat.wait_for_connections(1))
-    # Stop reading the client, so the only reply is the broken one sent here.
-    thermostat.go_silent()
-    thermostat.silent = False
-    thermostat.send_raw(b'{"Response":{"LoginResponse":{}}}\x00')
-    with pytest.raises(ConnectError, match="without a status"):
+    if outcome is None:
         await clock.wait(session.login("test-key"))
-    thermostat.wake()
+        state = await clock.wait(session.sync())
+        assert set(state.zones) == {"1", "2"}
+        return
+    with pytest.raises(outcome) as caught:
+        await clock.wait(session.login("test-key"))
+    assert type(caught.value) is outcome
+    assert "test-key" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("description", "outcome"),
+    [
+        ("too many clients", ThermostatBusyError),
+        ("busy", ThermostatBusyError),
+        ("", ThermostatBusyError),
+        ("Invalid secret key", AuthenticationError),
+        ("Authentication failed", AuthenticationError),
+        ("Access denied", AuthenticationError),
+    ],
+)
+async def test_login_error_reply_policy(
+    clock: Clock,
+    thermostat: Simulator,
+    open_session: Open,
+    description: str,
+    outcome: type[Exception],
+) -> None:
+    """An Error reply refuses the key only when it says so; anything else is busy: try again."""
+    thermostat.busy = description
+    session = await open_session()
+    with pytest.raises(outcome) as caught:
+        await clock.wait(session.login("test-key"))
+    assert type(caught.value) is outcome
+    assert description in str(caught.value)
+    assert isinstance(caught.value, ConnectError) is (outcome is ThermostatBusyError)
 
 
 async def test_login_without_reply_times_out_in_ten_seconds(
