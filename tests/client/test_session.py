@@ -10,6 +10,7 @@ import pytest
 from custom_components.steamloop.client import (
     AuthenticationError,
     ConnectError,
+    FanMode,
     PairingError,
     PairingTimeoutError,
     ProtocolError,
@@ -19,7 +20,9 @@ from custom_components.steamloop.client import (
     heartbeat,
     pair,
     probe,
+    update_fan_mode,
 )
+from custom_components.steamloop.client.codec import Request
 from simulator import Malformed, Simulator
 
 from .conftest import Clock
@@ -389,3 +392,38 @@ async def test_cancelling_pair_leaves_nothing_behind(
         await pairing
     await clock.wait(thermostat.wait_for_clients(0), limit=5)
     assert thermostat.paired_keys == []
+
+
+async def test_a_write_the_thermostat_does_not_take_is_never_applied_later(
+    clock: Clock, thermostat: Simulator, open_session: Open
+) -> None:
+    """A peer that stops reading: once 16 KiB are unsent, a further command is refused at once
+    (not queued), and the write that waits is abandoned after 10 s with the link reset, so none
+    of it reaches the thermostat later."""
+    session = await open_session()
+    await clock.wait(session.login("test-key"))
+    await clock.wait(session.sync())
+    thermostat.wait_timeout = None
+    thermostat.go_silent()
+    pad = Request("Pad", {"pad": "x" * 60_000})
+    blocked: asyncio.Future[None] | None = None
+    for _ in range(1000):  # until the kernel's buffers on both sides are full
+        sent = asyncio.ensure_future(session.send(pad))
+        await clock.settle()
+        if not sent.done():
+            blocked = sent
+            break
+        sent.result()
+    assert blocked is not None
+
+    with pytest.raises(ConnectError, match="not taking frames; nothing was sent"):
+        await session.send(update_fan_mode(FanMode.CIRCULATE))
+    await clock.advance(10.5)
+    assert blocked.done()
+    with pytest.raises(ConnectError, match="did not take a frame within 10 s"):
+        await blocked
+    assert session.closed
+
+    thermostat.wake()
+    await clock.settle()
+    assert not [c for c in thermostat.commands if c.name == "UpdateFanMode"]

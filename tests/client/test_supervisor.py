@@ -227,6 +227,28 @@ async def test_set_temperature_applies_the_deadband(
     assert (command.fields["heat_setpoint"], command.fields["cool_setpoint"]) == ("64.5", "71")
 
 
+async def test_deadband_defaults_to_three_until_reported(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """A zone that never reports a deadband can still be set: 3 is assumed and sent, as upstream
+    does; once reported, the thermostat's own deadband is used."""
+    thermostat.plant.zones["1"].deadband = ""
+    supervisor, _ = await start(make_supervisor, clock)
+    assert supervisor.state.zones["1"].deadband is None
+
+    await supervisor.set_temperature("1", heat=75)
+    command = await clock.wait(thermostat.wait_for_command("UpdateTemperatureSetpoint"))
+    assert command.applied
+    assert (command.fields["heat_setpoint"], command.fields["cool_setpoint"]) == ("75", "78")
+    assert command.fields["deadband"] == "3"
+
+    thermostat.set_setpoints("1", deadband=2)
+    await clock.settle()
+    await supervisor.set_temperature("1", cool=70)
+    command = await clock.wait(thermostat.wait_for_command("UpdateTemperatureSetpoint", 2))
+    assert (command.fields["heat_setpoint"], command.fields["deadband"]) == ("68", "2")
+
+
 async def test_invalid_commands_send_nothing(
     make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
 ) -> None:

@@ -43,7 +43,8 @@ PAIRING_TIMEOUT: Final = 120.0
 PAIRING_RETRY: Final = 5.0
 PROBE_TIMEOUT: Final = 15.0
 READ_SIZE: Final = 65536
-# Frames written but not yet taken by the peer: past this, a command is refused, not queued.
+# Bytes written but not yet taken by the peer: past this a write waits for them (up to
+# WRITE_TIMEOUT), and a further command is refused rather than queued behind them.
 MAX_BACKLOG: Final = 16384
 # An Error reply to a login is a refusal of the key only when it says so; anything else (too many
 # clients, busy, an unknown error) is worth another try.
@@ -117,6 +118,8 @@ class Session:
         self.silent = False
         self._loop = asyncio.get_running_loop()
         self.capture.bind_clock(self._loop.time)
+        # A write waits (and may time out) once this much is unsent, rather than at 64 KiB.
+        link.writer.transport.set_write_buffer_limits(high=MAX_BACKLOG)
         self._splitter = FrameSplitter()
         self._sink: EventSink | None = None
         self._secret = ""
@@ -189,7 +192,7 @@ class Session:
             if writer.transport.is_closing():
                 msg = f"{self.name}: link is closing"
                 raise ConnectError(msg)
-            if writer.transport.get_write_buffer_size() + len(frame) > MAX_BACKLOG:
+            if writer.transport.get_write_buffer_size() >= MAX_BACKLOG:
                 # The peer is not reading: queueing more would only apply it later, or never.
                 msg = f"{self.name}: the thermostat is not taking frames; nothing was sent"
                 raise ConnectError(msg)
@@ -197,9 +200,6 @@ class Session:
             self.capture.frame("tx", frame)
             async with asyncio.timeout(WRITE_TIMEOUT):
                 await writer.drain()
-        except (OSError, RuntimeError) as err:
-            msg = f"{self.name}: write failed: {err!r}"
-            raise ConnectError(msg) from err
         except TimeoutError as err:
             # The frame is still queued on a link that looks up; it must not be applied minutes
             # later, so the link goes (taking the queue with it) and the owner re-syncs.
@@ -209,6 +209,9 @@ class Session:
             )
             self._end(error)
             raise error from err
+        except (OSError, RuntimeError) as err:
+            msg = f"{self.name}: write failed: {err!r}"
+            raise ConnectError(msg) from err
         self.stats.frames_sent += 1
         if _LOGGER.isEnabledFor(logging.DEBUG):
             _LOGGER.debug("%s TX %s", self.name, codec.redact(frame))

@@ -70,6 +70,8 @@ SILENCE_MIN: Final = 300.0
 SILENCE_MAX: Final = 1800.0
 SILENCE_GROWTH: Final = 2.0
 SETPOINT_RANGE: Final = (32.0, 110.0)
+# What the reference client assumes (and sends) until a zone reports its deadband.
+DEFAULT_DEADBAND: Final = 3.0
 
 REASON_AUTH: Final = "authentication failed"
 REASON_CERT: Final = "certificate mismatch"
@@ -465,12 +467,16 @@ class Supervisor:
 
 
 def _setpoints(zone: Zone, heat: float | None, cool: float | None) -> tuple[float, float, float]:
-    """Merge requested and current setpoints; the side not given moves to keep the deadband."""
+    """Merge requested and current setpoints; the side not given moves to keep the deadband.
+
+    A zone that has not reported a deadband gets DEFAULT_DEADBAND (3), as with the reference
+    client; setpoints are never invented: both must be known or given.
+    """
     new_heat = zone.heat_setpoint if heat is None else heat
     new_cool = zone.cool_setpoint if cool is None else cool
-    deadband = zone.deadband
-    if new_heat is None or new_cool is None or deadband is None:
-        msg = f"zone {zone.zone_id!r} has not reported its setpoints and deadband yet"
+    deadband = DEFAULT_DEADBAND if zone.deadband is None else zone.deadband
+    if new_heat is None or new_cool is None:
+        msg = f"zone {zone.zone_id!r} has not reported its setpoints yet"
         raise InvalidCommandError(msg)
     if new_cool - new_heat < deadband:
         if heat is not None and cool is not None:
