@@ -63,6 +63,9 @@ Frames (raw; the plant is not changed):
                                                   before the "{"
     send_raw(data, bytewise=False)               any bytes to every client
     burst_extras.append(frame)                   extra frames sent after every login burst
+    replay = load_capture(path)                  every accepted login gets a captured session's
+                                                 frames as its burst instead of the plant's (see
+                                                 simulator.replay); commands still act on the plant
 
 Records and sync points (all awaitables end after ``wait_timeout`` seconds, default 10, with a
 TimeoutError that says what was missing; set it to None while firing virtual time past it):
@@ -389,6 +392,7 @@ class Simulator:
         self.reject_tls13 = True
         self.emergency_heat_off = self.plant.emergency_heat
         self.burst_extras: list[bytes] = []
+        self.replay: list[bytes] | None = None
         self.wait_timeout: float | None = DEFAULT_WAIT
         # records
         self.clients: list[ClientRecord] = []
@@ -705,9 +709,15 @@ class Simulator:
         else:
             reply = self.login_response if self.login_response is not None else {"status": LOGIN_OK}
             session.send(response("LoginResponse", reply))
-            frames = [event(name, body) for name, body in self.plant.burst()] + list(
-                self.burst_extras
-            )
+            if self.replay is not None:
+                frames = [*self.replay, *self.burst_extras]
+            else:
+                frames = [event(name, body) for name, body in self.plant.burst()] + list(
+                    self.burst_extras
+                )
+            if not frames:
+                self._changed()
+                return
             for frame in frames[:-1]:
                 session.send(frame)
             after: Callable[[], None] | None = None

@@ -26,11 +26,11 @@ VALUE_CHARS: Final = 40
 
 type Direction = Literal["rx", "tx"]
 
-# IPv4 addresses, MAC addresses and IPv6 addresses with at least three groups.
+# IPv4, MAC and IPv6 addresses (any run of hex groups with two colons or more).
 _ADDRESS: Final = re.compile(
     r"\b(?:\d{1,3}\.){3}\d{1,3}\b"
     r"|\b(?:[0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}\b"
-    r"|(?<![\w:])(?:[0-9a-fA-F]{1,4}:){2,7}(?::|[0-9a-fA-F]{1,4})(?![\w:])"
+    r"|(?<![\w:.])[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}(?![\w:])"
 )
 ADDRESS_REDACTED: Final = "**ADDRESS**"
 

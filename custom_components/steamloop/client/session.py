@@ -197,7 +197,7 @@ class Session:
                 msg = f"{self.name}: the thermostat is not taking frames; nothing was sent"
                 raise ConnectError(msg)
             writer.write(frame)
-            self.capture.frame("tx", frame)
+            self.capture.frame("tx", frame[: -len(codec.TERMINATOR)])
             async with asyncio.timeout(WRITE_TIMEOUT):
                 await writer.drain()
         except TimeoutError as err:
