@@ -64,6 +64,7 @@ class Heartbeat:
 type Message = Event | Response | Request | Heartbeat
 
 HEARTBEAT: Final = Heartbeat()
+_HEARTBEAT_ONLY: Final[tuple[Message, ...]] = (HEARTBEAT,)
 
 _ENVELOPES: Final[dict[str, type[Event | Response | Request]]] = {
     "Event": Event,
@@ -160,16 +161,21 @@ def decode_all(frame: bytes) -> tuple[Message, ...]:
     if len(obj) == 1:
         (kind,) = obj
         body = obj[kind]
-        cls = _ENVELOPES.get(kind)
-        if cls is not None and type(body) is dict and len(body) == 1:
-            (name,) = body
-            fields = body[name]
-            if name and type(fields) is dict:
-                for value in fields.values():
-                    if type(value) is not str:
-                        break
-                else:
-                    return (cls(name, fields),)
+        if type(body) is dict:
+            cls = _ENVELOPES.get(kind)
+            if cls is None:
+                if kind == "Heartbeat":
+                    return _HEARTBEAT_ONLY
+                return ()
+            if len(body) == 1:
+                (name,) = body
+                fields = body[name]
+                if name and type(fields) is dict:
+                    for value in fields.values():
+                        if type(value) is not str:
+                            break
+                    else:
+                        return (cls(name, fields),)
     return _decode_lenient(obj)
 
 
