@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import math
 
@@ -11,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from custom_components.steamloop.client.capture import Capture
-from custom_components.steamloop.client.codec import Event
+from custom_components.steamloop.client.codec import Event, decode, decode_all
 from custom_components.steamloop.client.models import ActivityStatus, FanMode, HoldType, ZoneMode
 from custom_components.steamloop.client.state import (
     KNOWN_EVENTS,
@@ -658,3 +659,91 @@ def test_sync_from_matches_a_fresh_replay(first: list[Event], second: list[Event
     }
     assert all(state.zones[zone_id] is zone for zone_id, zone in objects.items())
     assert state.sync_from(fresh) == NO_CHANGE
+
+
+# Per field: values the state accepts, and one it rejects ("x" parses as no number, enum or mode).
+VALID = {
+    "indoor_temperature": st.sampled_from(["72.00", "65.5", ""]),
+    "heat_setpoint": st.sampled_from(["68", "60.5"]),
+    "cool_setpoint": st.sampled_from(["76", "80"]),
+    "deadband": st.sampled_from(["2", "3"]),
+    "hold_type": st.sampled_from(["1", "2", "03"]),
+    "zone_mode": st.sampled_from(["0", "3"]),
+    "modes": st.sampled_from(["0,1", "3"]),
+    "fan_mode": st.sampled_from(["1", "3"]),
+    "relative_humidity": st.sampled_from(["40", "55.5"]),
+    "cooling_active": st.sampled_from(["0", "2"]),
+    "heating_active": st.sampled_from(["1"]),
+}
+EVENT_OF = {
+    "indoor_temperature": "IndoorTemperatureUpdated",
+    "heat_setpoint": "TemperatureSetpointUpdated",
+    "cool_setpoint": "TemperatureSetpointUpdated",
+    "deadband": "TemperatureSetpointUpdated",
+    "hold_type": "TemperatureSetpointUpdated",
+    "zone_mode": "ZoneModeUpdated",
+    "modes": "SupportedZoneModesUpdated",
+    "fan_mode": "FanModeUpdated",
+    "relative_humidity": "IndoorRelativeHumidityUpdated",
+    "cooling_active": "CoolingStatusUpdated",
+    "heating_active": "HeatingStatusUpdated",
+}
+SETPOINT_FIELDS = ("heat_setpoint", "cool_setpoint", "deadband", "hold_type")
+
+
+@st.composite
+def valid_and_spoiled(draw: st.DrawFn) -> tuple[Event, Event]:
+    """An event with valid fields only, and the same event with invalid values for others."""
+    field_name = draw(st.sampled_from(sorted(VALID)))
+    name = EVENT_OF[field_name]
+    zoned = name in {"IndoorTemperatureUpdated", "TemperatureSetpointUpdated", "ZoneModeUpdated"}
+    own = list(SETPOINT_FIELDS) if name == "TemperatureSetpointUpdated" else [field_name]
+    good_keys = draw(st.lists(st.sampled_from(own), min_size=1, unique=True))
+    good = {key: draw(VALID[key]) for key in good_keys}
+    bad_keys = [key for key in own if key not in good]
+    bad = (
+        dict.fromkeys(draw(st.lists(st.sampled_from(bad_keys), unique=True)), "x")
+        if bad_keys
+        else {}
+    )
+    bad |= draw(st.dictionaries(st.sampled_from(["humidify", "sequence"]), VALUES, max_size=2))
+    base = {"zone_id": draw(st.sampled_from(["1", "2"]))} if zoned else {}
+    return Event(name, {**base, **good}), Event(name, {**base, **good, **bad})
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(events=st.lists(EVENTS, max_size=10), pair=valid_and_spoiled())
+def test_an_invalid_field_never_spoils_the_valid_ones(
+    events: list[Event], pair: tuple[Event, Event]
+) -> None:
+    """Invalid values and unknown fields next to valid ones: the state ends exactly as if only
+    the valid fields had been sent, and each rejected one is counted."""
+    clean, spoiled = pair
+    plain, mixed = ThermostatState(), ThermostatState()
+    for earlier in events:
+        plain.apply(earlier)
+        mixed.apply(earlier)
+    capture = Capture()
+    assert plain.apply(clean) == mixed.apply(spoiled, capture)
+    assert plain == mixed
+    rejected = sum(1 for key, value in spoiled.fields.items() if value == "x")
+    assert capture.dropped_fields == rejected
+    check_invariants(mixed)
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(events=st.lists(EVENTS, min_size=1, max_size=6))
+def test_several_events_in_one_envelope_apply_like_one_each(events: list[Event]) -> None:
+    """A frame carrying several events (distinct names) applies exactly as one frame each."""
+    by_name = {event.name: event for event in events}
+    frame = json.dumps({"Event": {name: dict(e.fields) for name, e in by_name.items()}}).encode()
+    together, apart = ThermostatState(), ThermostatState()
+    for message in decode_all(frame):
+        assert isinstance(message, Event)
+        together.apply(message)
+    for name, event in by_name.items():
+        single = decode(json.dumps({"Event": {name: dict(event.fields)}}).encode())
+        assert isinstance(single, Event)
+        apart.apply(single)
+    assert together == apart
+    check_invariants(together)
