@@ -139,7 +139,7 @@ class FrameSplitter:
 
 
 # The fast path is one flat function on purpose: it runs for every frame of every burst.
-def decode_all(frame: bytes) -> tuple[Message, ...]:
+def decode_all(frame: bytes) -> tuple[Message, ...]:  # noqa: C901
     """Parse one frame into every message it carries; empty when it carries none. Never raises.
 
     The JSON is taken from the first ``{`` to the last ``}``, so stray bytes around it are
