@@ -171,13 +171,15 @@ class ThermostatState:
         zoned, parsers = spec
         values, zone_id = _parse(event, parsers, notes, zoned=zoned)
         if not values and parsers:
-            present = [key for key in parsers if key in event.fields]
             # Only setpoint updates are partial: one naming none of its fields still says the
-            # zone exists; every other event needs its field.
-            if present or event.name != _PARTIAL_EVENT:
+            # zone exists. Every other event needs its field; and one whose fields were all
+            # rejected changes nothing (it creates no zone either).
+            if event.name != _PARTIAL_EVENT:
                 for key in parsers:
-                    if key not in event.fields and event.name != _PARTIAL_EVENT:
+                    if key not in event.fields:
                         notes.missing(event.name, key)
+                return NO_CHANGE
+            if any(key in event.fields for key in parsers):
                 return NO_CHANGE
         if not zoned:
             return self._update_system(values)
