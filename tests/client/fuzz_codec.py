@@ -121,7 +121,7 @@ class FuzzReport:
                     f" ({rate:,.0f} inputs/s)"
                 ),
                 f"frames         {self.frames}: {kinds or 'none decoded'}",
-                f"malformed      {self.malformed} (decoded to None)",
+                f"malformed      {self.malformed} (no message in the frame)",
                 f"overflows      {self.overflows} (ProtocolError, frame > {MAX_FRAME} bytes)",
                 f"multi-message  {self.multi} frames carried more than one message",
                 f"fields dropped {self.dropped_fields} (invalid values, applied the rest)",

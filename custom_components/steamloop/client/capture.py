@@ -96,7 +96,11 @@ class Capture:
 
     def refused_zone(self, zone_id: str) -> None:
         """Count an event for a zone beyond the zone limit (or with an unusable id)."""
-        self._note(self.refused_zones, _short(zone_id), "Ignoring events for zone %s")
+        self._note(
+            self.refused_zones,
+            _short(zone_id),
+            "Ignoring events for zone %r: past the zone limit, or not a usable zone id",
+        )
 
     def frames(self) -> list[dict[str, object]]:
         """Return the recorded frames, oldest first, keys and addresses masked."""
