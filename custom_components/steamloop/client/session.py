@@ -8,6 +8,7 @@ when the link ends, for whatever reason, ``wait_closed`` tells why and the owner
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import Callable
@@ -118,8 +119,10 @@ class Session:
         self.silent = False
         self._loop = asyncio.get_running_loop()
         self.capture.bind_clock(self._loop.time)
-        # A write waits (and may time out) once this much is unsent, rather than at 64 KiB.
-        link.writer.transport.set_write_buffer_limits(high=MAX_BACKLOG)
+        # A write waits (and may time out) once this much is unsent, rather than at 64 KiB; a
+        # transport that cannot say keeps its own limit, and the backlog check still applies.
+        with contextlib.suppress(NotImplementedError):
+            link.writer.transport.set_write_buffer_limits(high=MAX_BACKLOG)
         self._splitter = FrameSplitter()
         self._sink: EventSink | None = None
         self._secret = ""
