@@ -298,7 +298,7 @@ async def test_diagnostics(
     assert diagnostics["link"]["stats"]["connects"] == 1
     assert set(diagnostics["state"]["zones"]) == {"1", "2"}
     volatile = props(
-        "entry_id", "created_at", "modified_at", "fingerprint", "connected_since", "port"
+        "entry_id", "created_at", "modified_at", "fingerprint", "connected_since", "port", "t"
     )
     assert diagnostics == snapshot(exclude=volatile)
 
