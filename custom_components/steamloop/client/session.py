@@ -41,6 +41,7 @@ PAIRING_RETRY: Final = 5.0
 PROBE_TIMEOUT: Final = 15.0
 READ_SIZE: Final = 65536
 _TEXT_LIMIT: Final = 80
+REDACTED_BYTES: Final = codec.REDACTED.encode()
 
 
 @dataclass(slots=True)
@@ -363,7 +364,9 @@ class Session:
         # Any frame, even one we cannot parse, shows the thermostat is alive.
         self._last_frame = self._loop.time()
         if _LOGGER.isEnabledFor(logging.DEBUG):
-            _LOGGER.debug("%s RX %s", self.name, codec.redact(frame))
+            # The thermostat may quote the key anywhere (an Error's description, say).
+            shown = frame.replace(self._secret.encode(), REDACTED_BYTES) if self._secret else frame
+            _LOGGER.debug("%s RX %s", self.name, codec.redact(shown))
         message = codec.decode(frame)
         if message is None:
             self.stats.malformed_frames += 1
