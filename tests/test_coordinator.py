@@ -182,7 +182,11 @@ async def test_climate_and_sensor_show_the_same_temperature(
 
 
 async def _restart_with_thermostat_down(
-    hass: HomeAssistant, entry: MockConfigEntry, thermostat: Simulator, clock: Clock
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    thermostat: Simulator,
+    clock: Clock,
+    down: str = "refuse",
 ) -> float:
     """Set up (the thermostat answers) unless loaded, unload, and set up again while it refuses.
 
@@ -194,7 +198,10 @@ async def _restart_with_thermostat_down(
         assert entry.state is ConfigEntryState.LOADED
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
-    await thermostat.refuse()
+    if down == "refuse":
+        await thermostat.refuse()
+    else:
+        thermostat.go_silent()  # accepts the connection, then never answers
     setup = hass.async_create_task(hass.config_entries.async_setup(entry.entry_id))
     took = await clock.until(setup.done, limit=1)
     assert setup.result()
@@ -202,11 +209,16 @@ async def _restart_with_thermostat_down(
 
 
 @pytest.mark.usefixtures("test_client_identity")
+@pytest.mark.parametrize("down", ["refuse", "silent"])
 async def test_start_never_waits_for_a_thermostat_seen_before(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry, thermostat: Simulator, clock: Clock
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    thermostat: Simulator,
+    clock: Clock,
+    down: str,
 ) -> None:
     """Down at start for 10 min: set up at once, unavailable, fresh within 15 s of its return."""
-    took = await _restart_with_thermostat_down(hass, mock_config_entry, thermostat, clock)
+    took = await _restart_with_thermostat_down(hass, mock_config_entry, thermostat, clock, down)
     assert took <= 1
     assert mock_config_entry.state is ConfigEntryState.LOADED
     # Every entity is there, from the last known structure, and tells the truth.
@@ -222,7 +234,10 @@ async def test_start_never_waits_for_a_thermostat_seen_before(
     await clock.advance(600, step=5)
     assert _unavailable(hass, LIVING, TEMPERATURE)
     thermostat.set_indoor_temperature("1", 75.0)
-    await thermostat.accept()
+    if down == "refuse":
+        await thermostat.accept()
+    else:
+        thermostat.wake()
     fresh = await clock.until(lambda: hass.states.get(TEMPERATURE).state == "75.0", limit=15)
     assert fresh <= 15
     assert hass.states.get(LIVING).attributes["current_temperature"] == 75.0
