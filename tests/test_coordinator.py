@@ -347,6 +347,30 @@ async def test_a_key_quoted_by_the_thermostat_is_not_logged(
     assert KEY not in text
 
 
+async def test_no_address_or_key_in_any_log_line_of_an_outage(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    thermostat: Simulator,
+    clock: Clock,
+    test_client_identity: object,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Setup, an outage and the recovery, logged at DEBUG: never the address, MAC or key."""
+    caplog.set_level(logging.DEBUG, logger="custom_components.steamloop")
+    mock_config_entry.add_to_hass(hass)
+    await setup_entry(hass, mock_config_entry, clock)
+    await thermostat.refuse()
+    thermostat.reset_clients()
+    await clock.advance(30)
+    await thermostat.accept()
+    await clock.until(lambda: not _unavailable(hass, LIVING), limit=15)
+    ours = [r for r in caplog.records if r.name.startswith("custom_components.steamloop")]
+    assert any(" RX " in record.getMessage() for record in ours)
+    text = "\n".join(record.getMessage() for record in ours)
+    for secret in ("127.0.0.1", KEY, MAC):
+        assert secret not in text
+
+
 # --- what is written, and when ----------------------------------------------------------------
 
 

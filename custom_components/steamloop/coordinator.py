@@ -110,17 +110,17 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
 
     def __init__(self, hass: HomeAssistant, entry: SteamloopConfigEntry) -> None:
         """Prepare the supervisor of an entry; nothing connects before the first refresh."""
+        self.redact = Redactor.for_entry(entry)
+        # What logs and errors call the thermostat: its title, without any address in it.
+        self.label = self.redact(entry.title)
         super().__init__(
             hass,
             LOGGER,
             config_entry=entry,
-            name=entry.title,
+            name=self.label,
             update_interval=None,
             always_update=False,
         )
-        self.redact = Redactor.for_entry(entry)
-        # What logs and errors call the thermostat: its title, without any address in it.
-        self.label = self.redact(entry.title)
         self.supervisor = Supervisor(
             build_transport(entry.data, name=self.label),
             entry.data[CONF_SECRET_KEY],
