@@ -244,6 +244,32 @@ async def test_start_never_waits_for_a_thermostat_seen_before(
 
 
 @pytest.mark.usefixtures("test_client_identity")
+async def test_entry_from_before_the_stored_structure_starts_from_its_devices(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    thermostat: Simulator,
+    clock: Clock,
+    hass_storage: dict[str, object],
+) -> None:
+    """An entry set up by a version that stored nothing starts from its zone devices at once."""
+    mock_config_entry.add_to_hass(hass)
+    await setup_entry(hass, mock_config_entry, clock)
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    del hass_storage[f"{DOMAIN}.{mock_config_entry.entry_id}"]
+
+    await thermostat.refuse()
+    setup = hass.async_create_task(hass.config_entries.async_setup(mock_config_entry.entry_id))
+    assert await clock.until(setup.done, limit=1) <= 1
+    assert setup.result()
+    assert hass.states.get(LIVING).attributes["hvac_modes"] == []
+    assert _unavailable(hass, LIVING, BEDROOM, TEMPERATURE, EMERGENCY)
+    await thermostat.accept()
+    await clock.until(lambda: not _unavailable(hass, LIVING, BEDROOM, EMERGENCY), limit=15)
+    assert HVACMode.HEAT in hass.states.get(LIVING).attributes["hvac_modes"]
+
+
+@pytest.mark.usefixtures("test_client_identity")
 async def test_structure_changes_are_stored_for_the_next_start(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry, thermostat: Simulator, clock: Clock
 ) -> None:

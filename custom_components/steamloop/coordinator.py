@@ -22,6 +22,7 @@ from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
@@ -163,7 +164,7 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
     async def _async_setup(self) -> None:
         """Load the last known structure, register the device and start the supervisor."""
         entry = self.config_entry
-        stored = await self._store.async_load()
+        stored = await self._store.async_load() or self._structure_from_registries()
         if stored:
             self._structure = stored
             self._known_emergency_heat = bool(stored.get("emergency_heat"))
@@ -191,6 +192,27 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         entry.async_create_background_task(
             self.hass, self.supervisor.run(), f"{DOMAIN} {self.label} supervisor"
         )
+
+    def _structure_from_registries(self) -> dict[str, Any] | None:
+        """Return the structure an entry set up before the structure was stored left behind.
+
+        Its zone devices name the zones and the emergency heat switch's registry entry tells
+        whether there is one; the supported modes are learnt when the thermostat answers.
+        """
+        entry_id = self.config_entry.entry_id
+        prefix = self.zone_key("")
+        zones = {
+            identifier[len(prefix) :]: device.name
+            for device in dr.async_entries_for_config_entry(dr.async_get(self.hass), entry_id)
+            for domain, identifier in device.identifiers
+            if domain == DOMAIN and identifier.startswith(prefix)
+        }
+        if not zones:
+            return None
+        switch = er.async_get(self.hass).async_get_entity_id(
+            "switch", DOMAIN, f"{self.device_key}_emergency_heat"
+        )
+        return {"zones": zones, "supported_modes": [], "emergency_heat": switch is not None}
 
     async def _async_update_data(self) -> ThermostatState:
         """Return the pushed state; only a first-ever setup waits for the thermostat first."""
