@@ -20,6 +20,10 @@ Keys and pairing:
                                                login is rejected
     reject_with = "status" | "error"           a rejected login gets LoginResponse{status "0"} or
                                                Response.Error{error_type, description}
+    login_response = {"status": "01"}          the LoginResponse body an accepted keyed login
+                                               gets (the burst follows as usual); {} has no status
+    busy = "too many clients"                  every login gets Response.Error{error_type "2",
+                                               description busy} and is not logged in; None: off
     start_pairing(key=None) / stop_pairing()   an empty-key login gets LoginResponse "1", then
                                                Request.SetSecretKey; the key becomes the accepted
                                                one (replacing the old) once the client answers
@@ -54,6 +58,8 @@ Connection faults:
                                                after it was queued (loop timers; order kept)
     trickle = True                             every frame leaves one byte at a time, with
                                                TCP_NODELAY and a drain per byte
+    burst_pause = (n, seconds)                 the login burst stops after its first n frames
+                                               and carries on that many seconds later
     await use_server_certificate(cert=None)    new connections get another certificate (pinning)
     reject_tls13 = True (default)              a ClientHello offering TLS 1.3 is dropped before
                                                the handshake, as the real thermostat does
@@ -67,6 +73,9 @@ Frames (raw; the plant is not changed):
                                                   before the "{"
     send_raw(data, bytewise=False)               any bytes to every client
     burst_extras.append(frame)                   extra frames sent after every login burst
+    replay = load_capture(path)                  every accepted login gets a captured session's
+                                                 frames as its burst instead of the plant's (see
+                                                 simulator.replay); commands still act on the plant
 
 Records and sync points (all awaitables end after ``wait_timeout`` seconds, default 10, with a
 TimeoutError that says what was missing; set it to None while firing virtual time past it):
@@ -134,6 +143,7 @@ LOGIN_OK = "1"
 LOGIN_REJECTED = "0"
 ERROR_TYPE = "1"
 ERROR_DESCRIPTION = "Invalid secret key"
+BUSY_TYPE = "2"
 HANDSHAKE_TIMEOUT = 10.0
 SHUTDOWN_TIMEOUT = 5.0
 MAX_INBOUND = 1 << 20
@@ -243,16 +253,6 @@ class _Session:
             )
             self.drop("reset")
 
-    def send_later(self, delay: float, data: bytes) -> None:
-        """Queue a frame `delay` seconds from now (then the reply delay applies as usual)."""
-
-        def due() -> None:
-            self._timers.discard(timer)
-            self.send(data)
-
-        timer = self._loop.call_later(delay, due)
-        self._timers.add(timer)
-
     def pause(self) -> None:
         """Stop reading (bytes stay in the kernel) and stop the watchdog."""
         self.paused = True
@@ -292,13 +292,18 @@ class _Session:
     # outbound
 
     def send(
-        self, data: bytes, *, bytewise: bool = False, after: Callable[[], None] | None = None
+        self,
+        data: bytes,
+        *,
+        bytewise: bool = False,
+        after: Callable[[], None] | None = None,
+        delay: float = 0.0,
     ) -> None:
-        """Queue a frame; it leaves after the reply delay, in order."""
+        """Queue a frame; it leaves after the reply delay (plus `delay`), in order."""
         if self.link.closed:
             return
         item = _Outgoing(data, bytewise, after)
-        delay = self._sim.reply_delay
+        delay += self._sim.reply_delay
         if delay > 0:
             item.release = self._loop.create_future()
             item.timer = self._loop.call_later(delay, self._release, item)
@@ -393,15 +398,19 @@ class Simulator:
         self.pairing = pairing
         self.pairing_key = pairing_key if pairing_key is not None else generate_key()
         self.reject_with: RejectWith = reject_with
+        self.login_response: Fields | None = None
+        self.busy: str | None = None
         self.heartbeat_timeout = heartbeat_timeout
         self.reply_delay = 0.0
         self.pairing_delay = 0.0
         self.ignore_goodbye = False
         self.trickle = False
+        self.burst_pause: tuple[int, float] | None = None
         self.silent = False
         self.reject_tls13 = True
         self.emergency_heat_off = self.plant.emergency_heat
         self.burst_extras: list[bytes] = []
+        self.replay: list[bytes] | None = None
         self.wait_timeout: float | None = DEFAULT_WAIT
         # records
         self.clients: list[ClientRecord] = []
@@ -693,6 +702,8 @@ class Simulator:
         )
         self.logins.append(login)
         session.record.logins.append(login)
+        if self.busy is not None:
+            accepted = False
         session.record.logged_in = accepted and not pairing
         _LOGGER.info(
             "client %s: %s login %s",
@@ -700,7 +711,9 @@ class Simulator:
             "pairing" if pairing else "keyed",
             "accepted" if accepted else "rejected",
         )
-        if not accepted:
+        if self.busy is not None:
+            session.send(response("Error", {"error_type": BUSY_TYPE, "description": self.busy}))
+        elif not accepted:
             if self.reject_with == "error":
                 session.send(
                     response("Error", {"error_type": ERROR_TYPE, "description": ERROR_DESCRIPTION})
@@ -711,25 +724,34 @@ class Simulator:
             session.pending_key = self.pairing_key
             session.send(response("LoginResponse", {"status": LOGIN_OK}))
             offer = request("SetSecretKey", {"secret_key": self.pairing_key})
-            if self.pairing_delay > 0:
-                session.send_later(self.pairing_delay, offer)
-            else:
-                session.send(offer)
+            session.send(offer, delay=self.pairing_delay)
         else:
-            session.send(response("LoginResponse", {"status": LOGIN_OK}))
-            frames = [event(name, body) for name, body in self.plant.burst()] + list(
-                self.burst_extras
-            )
-            for frame in frames[:-1]:
-                session.send(frame)
-            after: Callable[[], None] | None = None
-            if self._flaps > 0:
-                self._flaps -= 1
-                after = functools.partial(session.drop, self._flap_how)
-            session.send(frames[-1], after=after)
+            reply = self.login_response if self.login_response is not None else {"status": LOGIN_OK}
+            session.send(response("LoginResponse", reply))
+            self._send_burst(session)
             if self.ignore_goodbye:
                 session.pause()
         self._changed()
+
+    def _send_burst(self, session: _Session) -> None:
+        """Queue the burst that follows an accepted login."""
+        if self.replay is not None:
+            frames = [*self.replay, *self.burst_extras]
+        else:
+            frames = [event(name, body) for name, body in self.plant.burst()] + list(
+                self.burst_extras
+            )
+        if not frames:
+            return
+        pause_after, pause = self.burst_pause or (len(frames), 0.0)
+        delays = [0.0 if i < pause_after else pause for i in range(len(frames))]
+        for frame, delay in zip(frames[:-1], delays, strict=False):
+            session.send(frame, delay=delay)
+        after: Callable[[], None] | None = None
+        if self._flaps > 0:
+            self._flaps -= 1
+            after = functools.partial(session.drop, self._flap_how)
+        session.send(frames[-1], after=after, delay=delays[-1])
 
     def _on_response(self, session: _Session, name: str, fields: Fields) -> None:
         if name != "SecretKeyUpdated" or session.pending_key is None:

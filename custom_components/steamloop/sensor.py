@@ -17,7 +17,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .client import ActivityStatus, Supervisor, ThermostatState
-from .coordinator import SteamloopConfigEntry, SteamloopCoordinator
+from .coordinator import LINK, DataKey, SteamloopConfigEntry, SteamloopCoordinator
 from .entity import SteamloopEntity, SteamloopZoneEntity, async_add_zone_entities
 
 PARALLEL_UPDATES = 0
@@ -150,14 +150,19 @@ class LinkSensor(SteamloopEntity, SensorEntity):
         """Return True: the link's own statistics are known whether or not it is up."""
         return True
 
-    def change_keys(self) -> set[str]:
-        """Return no keys: link statistics only change when availability flips."""
-        return set()
+    def data_keys(self) -> set[DataKey]:
+        """Return the link's key: its statistics change with every link, up or down."""
+        return {LINK}
 
     @property
     def native_value(self) -> datetime | str | int | None:
-        """Return the current value."""
-        return self.entity_description.value_fn(self.coordinator.supervisor)
+        """Return the current value, without any address an error message carried."""
+        value = self.entity_description.value_fn(self.coordinator.supervisor)
+        return self.coordinator.redact(value) if isinstance(value, str) else value
+
+    def shown_values(self) -> object:
+        """Return the value: an unchanged statistic is not written again."""
+        return (self.native_value,)
 
 
 class ZoneTemperatureSensor(SteamloopZoneEntity, SensorEntity):
@@ -166,7 +171,8 @@ class ZoneTemperatureSensor(SteamloopZoneEntity, SensorEntity):
     _attr_device_class = SensorDeviceClass.TEMPERATURE
     _attr_state_class = SensorStateClass.MEASUREMENT
     _attr_native_unit_of_measurement = UnitOfTemperature.FAHRENHEIT
-    _attr_suggested_display_precision = 0
+    # The climate card shows tenths too, so both show a zone at 70.5 °F as 70.5.
+    _attr_suggested_display_precision = 1
 
     def __init__(self, coordinator: SteamloopCoordinator, zone_id: str) -> None:
         """Initialise the zone's temperature sensor."""

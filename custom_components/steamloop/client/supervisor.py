@@ -2,8 +2,36 @@
 
 One task (``run``) walks the LinkState machine. Every failed attempt, whatever raised it, goes to
 one handler that logs it and picks the delay before the next attempt; only a refused key or a
-foreign certificate stop the retries. The ThermostatState object lives as long as the supervisor:
-each (re)sync is collected in a fresh staging state and copied into it in place.
+foreign certificate stop the retries. Everything about the link is logged at DEBUG: the owner
+decides what a user is told (one line when the thermostat is lost, one when it is back). The
+ThermostatState object lives as long as the supervisor: each (re)sync is collected in a fresh
+staging state and copied into it in place.
+
+Login replies (decided in ``Session.login``, acted on here):
+
+- Success: ``LoginResponse`` whose status reads as the number 1, read as the state reads codes
+  (``"1"``, ``"01"``, ``" 1"``).
+- Refusal, so AUTH_FAILED and the owner asks for a new key (reauth): a status that reads as any
+  other number (``"0"``, ``"2"``, ``"-1"``), and an ``Error`` reply whose type or description
+  speaks of the key (key, secret, auth..., credential, password, denied, forbidden, permission,
+  pair). A refusal is never retried: the thermostat said the key is wrong, and hammering it with
+  the same key helps no one.
+- Try again, with the usual backoff (entities unavailable meanwhile): an ``Error`` about anything
+  else (``"too many clients"``, busy: ThermostatBusyError), a ``LoginResponse`` without a status or
+  with an empty or non-numeric one (``""`` means "not reported", as everywhere in the state), no
+  reply within LOGIN_TIMEOUT, and the link lost before the reply. None of these says anything about
+  the key, and asking a user to re-pair over a transient would be worse than one more attempt.
+
+Liveness without churn: a link is refreshed (a new login, while entities stay available) when no
+frame arrived for the silence bound. The bound starts at SILENCE_MIN (5 min). A refresh that finds
+nothing wrong (logged in, and the burst equal to the state we had) doubles it, up to SILENCE_MAX
+(30 min), because the thermostat was merely quiet; one that finds a dead peer (the attempt fails)
+or missed updates (the burst differs) brings it back to SILENCE_MIN. A quiet healthy thermostat
+is so refreshed 5 times in two hours, not 24. A peer that hangs with its TCP stack still up is seen
+within the bound plus the connect and login timeouts: at most SILENCE_MAX + 20 s (30 min 20 s),
+and 5 min 20 s until a first refresh succeeded or after any failed one. A vanished peer is seen far
+sooner, by TCP keepalive and the heartbeat write (see transport.py). ``stats.silence_bound`` and
+``stats.refreshes`` show where the policy stands.
 """
 
 from __future__ import annotations
@@ -18,6 +46,7 @@ from enum import StrEnum
 from typing import Final
 
 from . import codec
+from .capture import Capture
 from .codec import Event
 from .errors import (
     AuthenticationError,
@@ -29,7 +58,7 @@ from .errors import (
 )
 from .models import FanMode, HoldType, ZoneMode
 from .session import LinkStats, Session
-from .state import Change, ThermostatState, Zone
+from .state import SYSTEM_FIELDS, Change, ThermostatState, Zone
 from .transport import Transport
 
 _LOGGER = logging.getLogger(__name__)
@@ -39,7 +68,12 @@ RETRY_CAP: Final = 10.0
 # A link must stay up this long before a drop is treated as a fresh outage (first retry < 1 s);
 # a thermostat that drops every link right after the burst climbs the backoff instead.
 STABLE_AFTER: Final = 60.0
+SILENCE_MIN: Final = 300.0
+SILENCE_MAX: Final = 1800.0
+SILENCE_GROWTH: Final = 2.0
 SETPOINT_RANGE: Final = (32.0, 110.0)
+# What the reference client assumes (and sends) until a zone reports its deadband.
+DEFAULT_DEADBAND: Final = 3.0
 
 REASON_AUTH: Final = "authentication failed"
 REASON_CERT: Final = "certificate mismatch"
@@ -80,7 +114,8 @@ class Supervisor:
         self.state = ThermostatState()
         self.link_state = LinkState.DISCONNECTED
         self.fingerprint: str | None = None
-        self.stats = LinkStats()
+        self.stats = LinkStats(silence_bound=SILENCE_MIN)
+        self.capture = Capture()
         self.last_error: SteamloopError | None = None
         self._secret_key = secret_key
         self._expected = (
@@ -100,6 +135,7 @@ class Supervisor:
         self._stable: asyncio.TimerHandle | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._cancelled = False
 
     @property
     def available(self) -> bool:
@@ -140,7 +176,10 @@ class Supervisor:
         self._stopping = True
         task = self._task
         if task is not None and task is not asyncio.current_task() and not task.done():
-            task.cancel()
+            # One cancellation however often stop() is called: run() absorbs exactly one.
+            if not self._cancelled:
+                self._cancelled = True
+                task.cancel()
             await asyncio.wait([task])
         self.link_state = LinkState.STOPPED
         self._available = False
@@ -184,7 +223,12 @@ class Supervisor:
         link = await self.transport.connect()
         self._generation += 1
         session = Session(
-            link, name=self.transport.name, stats=self.stats, generation=self._generation
+            link,
+            name=self.transport.name,
+            stats=self.stats,
+            generation=self._generation,
+            silence_timeout=self.stats.silence_bound,
+            capture=self.capture,
         )
         self._session = session
         graceful = False
@@ -196,7 +240,9 @@ class Supervisor:
             self._set_link_state(LinkState.SYNCING)
             fresh = await session.sync()
             # No await between the end of the burst and going live: no event can fall in between.
-            change = self.state.sync_from(fresh)
+            # A burst that paused may be cut short; only one that reported again everything
+            # system-wide the state knew proves that a zone it lacks is gone.
+            change = self.state.sync_from(fresh, complete=_complete(fresh, self.state))
             session.go_live(self._on_event)
             self._went_ready(change)
             outcome = await session.serve(), session.silent
@@ -224,8 +270,12 @@ class Supervisor:
         self.stats.connected_since = self._now()
         self.last_error = None
         if self._outage_logged:
-            _LOGGER.info("Reconnected to %s", self.transport.name)
+            _LOGGER.debug("Reconnected to %s", self.transport.name)
         self._outage_logged = False
+        if self._refreshing:
+            self._refreshed(missed=bool(change))
+            if self._session is not None:
+                self._session.silence_timeout = self.stats.silence_bound
         self._refreshing = False
         self._stable = asyncio.get_running_loop().call_later(STABLE_AFTER, self._link_stable)
         self._set_available(available=True, reason=None)
@@ -236,15 +286,23 @@ class Supervisor:
     def _link_stable(self) -> None:
         self._retries = 0
 
+    def _refreshed(self, *, missed: bool) -> None:
+        """Stretch the silence bound after a refresh, unless the old link had missed updates."""
+        self.stats.refreshes += 1
+        if missed:
+            self.stats.silence_bound = SILENCE_MIN
+        else:
+            self.stats.silence_bound = min(self.stats.silence_bound * SILENCE_GROWTH, SILENCE_MAX)
+
     def _link_ended(self, reason: SteamloopError, *, silent: bool) -> float:
         """Handle the end of a READY link; return the delay before the next attempt."""
         self.last_error = _detached(reason)
         if silent:
             # Silence proves nothing either way: reconnect at once and stay available meanwhile.
-            _LOGGER.info("%s; refreshing the link", self._describe(reason))
+            _LOGGER.debug("%s; refreshing the link", self._describe(reason))
             self._refreshing = True
             return 0.0
-        _LOGGER.warning("Lost the link: %s", self._describe(reason))
+        _LOGGER.debug("Lost the link: %s", self._describe(reason))
         self._outage_logged = True
         self._set_available(available=False, reason=str(reason))
         return self._backoff()
@@ -261,8 +319,7 @@ class Supervisor:
         self.stats.failed_attempts += 1
         if isinstance(err, SteamloopError):
             error = err
-            level = logging.DEBUG if self._outage_logged else logging.WARNING
-            _LOGGER.log(level, "Cannot connect: %s", self._describe(err))
+            _LOGGER.debug("Cannot connect: %s", self._describe(err))
         else:
             error = ConnectError(f"{name}: unexpected {type(err).__name__}")
             error.__cause__ = err
@@ -271,12 +328,15 @@ class Supervisor:
         self._outage_logged = True
         self._set_link_state(LinkState.DISCONNECTED)
         if self._refreshing:
+            # The silence was a dead peer after all: look sooner from now on.
+            self.stats.refreshes += 1
+            self.stats.silence_bound = SILENCE_MIN
             self._refreshing = False
         self._set_available(available=False, reason=str(error))
         return self._backoff()
 
     def _give_up(self, link_state: LinkState, err: SteamloopError, reason: str) -> None:
-        _LOGGER.error("Giving up: %s", self._describe(err))
+        _LOGGER.debug("Giving up: %s", self._describe(err))
         self.last_error = _detached(err)
         self._set_link_state(link_state)
         self._refreshing = False
@@ -328,7 +388,7 @@ class Supervisor:
         if generation != self._generation:
             _LOGGER.debug("Ignoring %s from an old link", event.name)
             return
-        if change := self.state.apply(event):
+        if change := self.state.apply(event, self.capture):
             self._notify_state(change)
 
     # Commands: validated against the current state, sent only while READY, never with defaults.
@@ -341,7 +401,10 @@ class Supervisor:
         cool: float | None = None,
         hold_type: HoldType | None = None,
     ) -> None:
-        """Set one or both setpoints; the side not given moves to keep the deadband."""
+        """Set one or both setpoints, in whole degrees; the side not given keeps the deadband.
+
+        Both sides are range-checked as they would be sent, after the deadband moved one.
+        """
         session = self._ready()
         zone = self._zone(zone_id)
         if heat is None and cool is None:
@@ -350,13 +413,13 @@ class Supervisor:
                 raise InvalidCommandError(msg)
             await self.set_hold_type(zone_id, hold_type)
             return
-        for value in (heat, cool):
-            if value is not None and not (
-                math.isfinite(value) and SETPOINT_RANGE[0] <= value <= SETPOINT_RANGE[1]
-            ):
-                msg = f"setpoint {value!r} is outside {SETPOINT_RANGE[0]:g}-{SETPOINT_RANGE[1]:g}"
-                raise InvalidCommandError(msg)
+        heat = None if heat is None else _whole(heat)
+        cool = None if cool is None else _whole(cool)
         new_heat, new_cool, deadband = _setpoints(zone, heat, cool)
+        for value in (new_heat, new_cool):
+            if not SETPOINT_RANGE[0] <= value <= SETPOINT_RANGE[1]:
+                msg = f"setpoint {value:g} is outside {SETPOINT_RANGE[0]:g}-{SETPOINT_RANGE[1]:g}"
+                raise InvalidCommandError(msg)
         await session.send(
             codec.update_setpoint(
                 zone_id,
@@ -414,22 +477,45 @@ class Supervisor:
 
 
 def _setpoints(zone: Zone, heat: float | None, cool: float | None) -> tuple[float, float, float]:
-    """Merge requested and current setpoints; the side not given moves to keep the deadband."""
+    """Merge requested and current setpoints; the side not given moves to keep the deadband.
+
+    A zone that has not reported a deadband gets DEFAULT_DEADBAND (3), as with the reference
+    client; setpoints are never invented: both must be known or given.
+    """
     new_heat = zone.heat_setpoint if heat is None else heat
     new_cool = zone.cool_setpoint if cool is None else cool
-    deadband = zone.deadband
-    if new_heat is None or new_cool is None or deadband is None:
-        msg = f"zone {zone.zone_id!r} has not reported its setpoints and deadband yet"
+    deadband = DEFAULT_DEADBAND if zone.deadband is None else zone.deadband
+    if new_heat is None or new_cool is None:
+        msg = f"zone {zone.zone_id!r} has not reported its setpoints yet"
         raise InvalidCommandError(msg)
-    if new_cool - new_heat < deadband:
+    # Setpoints and deadbands are reported to 0.01 at most: compared there, 64 - 61 is exactly 3.
+    if round(new_cool - new_heat, 2) < round(deadband, 2):
         if heat is not None and cool is not None:
             msg = f"cool {cool:g} must be at least {deadband:g} above heat {heat:g}"
             raise InvalidCommandError(msg)
+        # The moved side is rounded away from the other, so the gap never falls below the deadband.
         if heat is not None:
-            new_cool = new_heat + deadband
+            new_cool = float(math.ceil(round(new_heat + deadband, 2)))
         else:
-            new_heat = new_cool - deadband
+            new_heat = float(math.floor(round(new_cool - deadband, 2)))
     return new_heat, new_cool, deadband
+
+
+def _whole(value: float) -> float:
+    """Return a requested setpoint in whole degrees, halves rounded up, as the display shows it."""
+    if not math.isfinite(value):
+        msg = f"setpoint {value!r} is not a number"
+        raise InvalidCommandError(msg)
+    return float(math.floor(value + 0.5))
+
+
+def _complete(fresh: ThermostatState, known: ThermostatState) -> bool:
+    """Return whether a burst reported every system-wide field the known state has a value for."""
+    return all(
+        getattr(fresh, name) not in (None, ())
+        for name in SYSTEM_FIELDS
+        if getattr(known, name) not in (None, ())
+    )
 
 
 def _member[E: StrEnum](enum: type[E], value: str) -> E:

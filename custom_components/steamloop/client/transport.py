@@ -10,6 +10,7 @@ import asyncio
 import base64
 import contextlib
 import hashlib
+import importlib
 import logging
 import os
 import socket
@@ -21,7 +22,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import serialx
 from steamloop.certs import CERT_SETS
 
 from .errors import ConnectError
@@ -217,7 +217,9 @@ class TlsTransport(Transport):
                 msg = f"{self.name}: timed out after {self._connect_timeout:g} s"
                 raise ConnectError(msg) from err
             except OSError as err:
-                msg = f"{self.name}: {err.strerror or err!r}"
+                # Not err.strerror: asyncio puts the address in it ("Connect call failed (...)").
+                reason = os.strerror(err.errno) if err.errno else type(err).__name__
+                msg = f"{self.name}: {reason}"
                 raise ConnectError(msg) from err
             except UnicodeError as err:
                 # getaddrinfo's verdict on a name it cannot even encode ("a..b", a long label).
@@ -261,6 +263,18 @@ class SerialTransport(Transport):
 
     async def connect(self) -> Link:
         """Open the serial port."""
+        # Imported here (off the event loop the first time) so that serial support can never
+        # stop a network connection from loading: serialx is not a requirement of ours but
+        # comes with Home Assistant, whose usb and serial integrations pin it per release.
+        try:
+            await asyncio.get_running_loop().run_in_executor(
+                None, importlib.import_module, "serialx"
+            )
+        except ImportError as err:
+            msg = f"{self.name}: serial connections need serialx (Home Assistant's usb installs it)"
+            raise ConnectError(msg) from err
+        import serialx  # noqa: PLC0415
+
         try:
             async with asyncio.timeout(self._connect_timeout):
                 reader, writer = await serialx.open_serial_connection(
