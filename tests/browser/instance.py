@@ -157,6 +157,8 @@ def prepare_config(config: Path, http_port: int, hooks: dict[str, object]) -> No
     (config / "configuration.yaml").write_text(yaml.safe_dump(dev), encoding="utf-8")
     components = config / "custom_components"
     components.mkdir(exist_ok=True)
+    # A regular package, so it wins over the project's own custom_components on the path.
+    (components / "__init__.py").write_text("", encoding="utf-8")
     (components / "steamloop").symlink_to(ROOT / "custom_components" / "steamloop")
     (components / "steamloop_test_hooks").symlink_to(HOOKS)
     storage = config / ".storage"
