@@ -28,6 +28,7 @@ from .instance import (
     home_assistant,
     prepare_config,
 )
+from .ui import log_in
 
 # Chromium's own location on Debian; STEAMLOOP_CHROMIUM names another.
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser")
@@ -171,13 +172,10 @@ def storage_state(
     context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
     try:
         page = context.new_page()
-        page.goto(home.url)
-        page.get_by_role("textbox", name="Username").fill(USERNAME)
-        page.get_by_role("textbox", name="Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        expect(page.get_by_role("link", name="Settings")).to_be_visible(
-            timeout=EXPECT_TIMEOUT_MS * 3
-        )
+        # The first load of the frontend on a busy machine takes its time.
+        page.set_default_timeout(EXPECT_TIMEOUT_MS * 3)
+        expect.set_options(timeout=EXPECT_TIMEOUT_MS * 3)
+        log_in(page, home.url, USERNAME, PASSWORD)
         context.storage_state(path=path)
     finally:
         context.close()

@@ -9,10 +9,20 @@ certificate.
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from .conftest import EXPECT_TIMEOUT_MS
 from .instance import PAIRING_TIMEOUT, HomeAssistant, Thermostat, free_port
+from .ui import (
+    add_with_key,
+    dialog,
+    enter_address,
+    expect_created,
+    open_network_form,
+    pair_now,
+    start_adding,
+    submit_key,
+)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -20,74 +30,12 @@ pytestmark = pytest.mark.timeout(120)
 PAIRING_BOUND_MS = (PAIRING_TIMEOUT + 15) * 1000
 
 
-def dialog(page: Page) -> Locator:
-    """Return the open dialog."""
-    return page.locator("ha-dialog[open]")
-
-
-def start_adding(page: Page, home: HomeAssistant) -> Locator:
-    """Open "Add integration" for Steamloop, as the brand's "Add" link does; return the dialog."""
-    page.goto(f"{home.url}/config/integrations/dashboard/add?domain=steamloop")
-    page.get_by_role("button", name="OK").click()  # "Do you want to set up Steamloop?"
-    flow = dialog(page)
-    expect(flow.get_by_text("Add a thermostat")).to_be_visible()
-    return flow
-
-
-def enter_address(flow: Locator, host: str, port: int) -> None:
-    """Fill in the address form and submit it."""
-    flow.get_by_role("textbox", name="Host").fill(host)
-    flow.get_by_role("spinbutton", name="Port").fill(str(port))
-    flow.get_by_role("button", name="Submit").click()
-
-
-def open_network_form(page: Page, home: HomeAssistant) -> Locator:
-    """Start adding a thermostat on the network; return the dialog at the address form."""
-    flow = start_adding(page, home)
-    flow.get_by_text("On the network").click()
-    expect(flow.get_by_text("Thermostat on the network")).to_be_visible()
-    return flow
-
-
-def submit_key(flow: Locator, key: str) -> None:
-    """Type a key into the key form and submit it."""
-    flow.get_by_role("textbox", name="Key").fill(key)
-    flow.get_by_role("button", name="Submit").click()
-
-
-def expect_created(flow: Locator, thermostat: Thermostat) -> None:
-    """The last screen of a successful flow: the thermostat's devices, to name and place."""
-    expect(flow.get_by_text("Name and assign")).to_be_visible()
-    expect(flow.get_by_role("textbox", name="Device name").first).to_have_value(
-        f"Thermostat {thermostat.host}"
-    )
-    flow.get_by_role("button", name="Skip and finish").click()
-    expect(flow).to_be_hidden()
-
-
-def add_with_key(page: Page, home: HomeAssistant, thermostat: Thermostat) -> None:
-    """Add a thermostat through the key path."""
-    flow = open_network_form(page, home)
-    enter_address(flow, thermostat.host, thermostat.port)
-    flow.get_by_text("I already have a key").click()
-    submit_key(flow, thermostat.key)
-    expect_created(flow, thermostat)
-
-
-def pair_now(page: Page, home: HomeAssistant, thermostat: Thermostat) -> Locator:
-    """Walk to "Pair now" and choose it; return the dialog."""
-    flow = open_network_form(page, home)
-    enter_address(flow, thermostat.host, thermostat.port)
-    flow.get_by_text("Pair now").click()
-    return flow
-
-
 def test_pair_now_with_the_pairing_screen_already_open(
     page: Page, home: HomeAssistant, thermostats: dict[str, Thermostat]
 ) -> None:
     """The thermostat answers in milliseconds, before the frontend subscribed to progress."""
     thermostat = thermostats["pair_at_once"]
-    flow = open_network_form(page, home)
+    flow = open_network_form(page, home.url)
     enter_address(flow, thermostat.host, thermostat.port)
     # A phone draws the progress step slower than Home Assistant pairs.
     cdp = page.context.new_cdp_session(page)
@@ -103,7 +51,7 @@ def test_pair_now_then_press_pair_on_the_thermostat(
 ) -> None:
     """Submitted first, Pair pressed a little later: the progress waits, then the entry."""
     thermostat = thermostats["pair_later"]
-    flow = pair_now(page, home, thermostat)
+    flow = pair_now(page, home.url, thermostat)
     expect(flow.get_by_text("press Pair. Waiting up to")).to_be_visible()
     thermostat.control("wait-refusals 1")  # the first try found it on its normal screen
     thermostat.control("pairing on")
@@ -116,7 +64,7 @@ def test_a_thermostat_that_refuses_to_pair_then_pairs(
 ) -> None:
     """Never on its pairing screen: "refused to pair"; trying again once it is works."""
     thermostat = thermostats["pair_refused"]
-    flow = pair_now(page, home, thermostat)
+    flow = pair_now(page, home.url, thermostat)
     expect(flow.get_by_text("Pairing failed")).to_be_visible(timeout=PAIRING_BOUND_MS)
     expect(flow.get_by_text("The thermostat refused to pair")).to_be_visible()
     expect(flow.get_by_role("radio", name="Try pairing again")).to_be_checked()
@@ -131,7 +79,7 @@ def test_no_key_in_time_then_retry(
 ) -> None:
     """In pairing mode but the key does not come in time: the timeout, then a retry works."""
     thermostat = thermostats["pair_timeout"]
-    flow = pair_now(page, home, thermostat)
+    flow = pair_now(page, home.url, thermostat)
     expect(flow.get_by_text(f"did not send a key within {PAIRING_TIMEOUT} seconds")).to_be_visible(
         timeout=PAIRING_BOUND_MS
     )
@@ -146,7 +94,7 @@ def test_i_already_have_a_key(
 ) -> None:
     """A blank key and a wrong key are refused in the form; the right one adds the thermostat."""
     thermostat = thermostats["key"]
-    flow = open_network_form(page, home)
+    flow = open_network_form(page, home.url)
     enter_address(flow, thermostat.host, thermostat.port)
     flow.get_by_text("I already have a key").click()
 
@@ -165,7 +113,7 @@ def test_unreachable_and_mistyped_addresses(
 ) -> None:
     """A mistyped host is an error on the field; nothing answering brings the address back."""
     thermostat = thermostats["address"]
-    flow = open_network_form(page, home)
+    flow = open_network_form(page, home.url)
     enter_address(flow, "192.168..5", thermostat.port)
     expect(flow.get_by_text("This is not a valid IP address or host name.")).to_be_visible()
     enter_address(flow, "a" * 64 + ".lan", thermostat.port)
@@ -190,8 +138,8 @@ def test_the_same_thermostat_twice(
 ) -> None:
     """Adding a thermostat that is already set up says so."""
     thermostat = thermostats["duplicate"]
-    add_with_key(page, home, thermostat)
-    flow = open_network_form(page, home)
+    add_with_key(page, home.url, thermostat)
+    flow = open_network_form(page, home.url)
     enter_address(flow, thermostat.host, thermostat.port)
     expect(flow.get_by_text("This thermostat is already configured.")).to_be_visible()
 
@@ -201,7 +149,7 @@ def test_take_over_from_trane_local(
 ) -> None:
     """A Trane Local entry's thermostat is taken over with its key, no pairing."""
     thermostat = thermostats["trane"]
-    flow = start_adding(page, home)
+    flow = start_adding(page, home.url)
     flow.get_by_text("Take over a thermostat from Trane Local").click()
     expect(flow.get_by_text("Take over from Trane Local")).to_be_visible()
     flow.get_by_role("button", name="Submit").click()  # the only entry, already chosen
@@ -214,7 +162,7 @@ def test_reauthenticate_after_the_key_was_revoked(
 ) -> None:
     """The thermostat stops taking the key: the card asks for attention; a new key fixes it."""
     thermostat = thermostats["reauth"]
-    add_with_key(page, home, thermostat)
+    add_with_key(page, home.url, thermostat)
     thermostat.control("revoke key-after-reset")
 
     # Settings > Devices & services shows the thermostat among "Discovered", to reconfigure.
@@ -234,7 +182,7 @@ def test_reconfigure_the_address(
 ) -> None:
     """A new address is checked with the stored key before it is saved."""
     thermostat = thermostats["reconfigure"]
-    add_with_key(page, home, thermostat)
+    add_with_key(page, home.url, thermostat)
 
     page.goto(f"{home.url}/config/integrations/integration/steamloop")
     entry = page.locator("ha-config-entry-row").filter(has_text=f"Thermostat {thermostat.host}")
@@ -253,7 +201,7 @@ def test_trust_a_new_certificate_from_the_repair(
 ) -> None:
     """A new certificate holds the connection and raises a repair; trusting it reconnects."""
     thermostat = thermostats["repair"]
-    add_with_key(page, home, thermostat)
+    add_with_key(page, home.url, thermostat)
     fingerprint = thermostat.control("new-certificate")
 
     page.goto(f"{home.url}/config/repairs")
