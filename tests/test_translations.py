@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.translation import async_get_translations
 
 from .repo_rules import check_translations
 
@@ -76,3 +78,14 @@ def test_placeholders_match(language: str) -> None:
 def test_translations_pass_the_same_rules_as_english(language: str) -> None:
     """No HTML, no URLs, no quoted placeholders, descriptions only for fields that exist."""
     assert check_translations(_load(language)) == []
+
+
+@pytest.mark.parametrize("language", SHIPPED)
+async def test_home_assistant_serves_them(hass: HomeAssistant, language: str) -> None:
+    """Home Assistant loads each language's strings for our integration, as written."""
+    translated = _flatten(_load(language))
+    for category in EN:
+        served = await async_get_translations(hass, language, category, ["steamloop"])
+        for path, text in translated.items():
+            if path.startswith(f"{category}."):
+                assert served[f"component.steamloop.{path}"] == text
