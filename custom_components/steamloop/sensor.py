@@ -280,9 +280,7 @@ class RuntimeSensor(SteamloopEntity, RestoreSensor):
     def _track(self) -> None:
         """Bank the current run, and count on from now only if the system runs while connected."""
         self._seconds = self._counted()
-        running = self.coordinator.last_update_success and self.entity_description.running_fn(
-            self.coordinator.data
-        )
+        running = self.available and self.entity_description.running_fn(self.coordinator.data)
         self._since = self.hass.loop.time() if running else None
 
     @callback
