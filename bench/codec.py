@@ -1,4 +1,4 @@
-"""Codec throughput: our FrameSplitter + decode against the upstream library's buffer parser."""
+"""Codec throughput: our FrameSplitter + decode_all against the upstream library's buffer parser."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from steamloop.connection import ThermostatProtocol
 
-from custom_components.steamloop.client.codec import FrameSplitter, decode
+from custom_components.steamloop.client.codec import FrameSplitter, decode_all
 
 CHUNK = 16 * 1024  # what one TLS record delivers at most
 
@@ -44,12 +44,12 @@ def chunks(stream: bytes) -> list[bytes]:
 
 
 def ours(pieces: list[bytes]) -> int:
-    """Split and decode with our codec; return the messages decoded."""
+    """Split and decode with our codec, as the session does; return the messages decoded."""
     splitter = FrameSplitter()
     count = 0
     for piece in pieces:
         for frame in splitter.feed(piece):
-            count += decode(frame) is not None
+            count += len(decode_all(frame))
     return count
 
 

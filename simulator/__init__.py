@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .pki import ServerCertificate, TestPKI, client_context, fingerprint, server_context
 from .plant import Plant, ZoneState
+from .replay import CaptureError, load_capture, replay_frames
 from .server import (
     ClientCertMode,
     ClientRecord,
@@ -21,6 +22,7 @@ from .server import (
 from .wire import Malformed
 
 __all__ = [
+    "CaptureError",
     "ClientCertMode",
     "ClientRecord",
     "CommandRecord",
@@ -36,5 +38,7 @@ __all__ = [
     "client_context",
     "fingerprint",
     "generate_key",
+    "load_capture",
+    "replay_frames",
     "server_context",
 ]

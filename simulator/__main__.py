@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .pki import ServerCertificate, TestPKI
+from .replay import CaptureError, load_capture
 from .server import Simulator, generate_key
 
 DESCRIPTION = """\
@@ -32,6 +33,10 @@ fresh server certificate is generated; its SHA-256 fingerprint is printed.
 The first line printed per thermostat is "listening on HOST:PORT"; the secret key, the pairing key
 (with --pairing) and the fingerprint follow. Keys are printed, never logged. Ctrl-C or SIGTERM
 stops cleanly with exit status 0.
+
+With --replay FILE (an integration diagnostics download, or its capture), every accepted login gets
+the frames the captured thermostat sent from its last login reply on, instead of the simulated
+house's burst: a user's report served as a thermostat.
 """
 
 
@@ -87,6 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also serve each thermostat on a pseudo-terminal (no TLS)",
     )
+    add(
+        "--replay",
+        type=Path,
+        metavar="FILE",
+        help="answer every login with the frames of a captured session (a diagnostics download)"
+        " instead of the simulated house's burst",
+    )
     add("--verbose", action="store_true", help="log every frame (secret keys redacted)")
     return parser
 
@@ -114,6 +126,7 @@ class Setup:
     certificate: ServerCertificate | None
     client_ca: bytes | None
     key: str
+    replay: list[bytes] | None = None
 
 
 async def start_thermostat(args: argparse.Namespace, setup: Setup, index: int) -> Simulator:
@@ -130,6 +143,7 @@ async def start_thermostat(args: argparse.Namespace, setup: Setup, index: int) -
         name=f"thermostat-{index + 1}",
     )
     sim.reply_delay = args.delay
+    sim.replay = setup.replay
     if setup.client_ca is not None:
         sim.client_ca_pem = setup.client_ca
     if setup.certificate is not None:
@@ -149,6 +163,8 @@ async def announce(args: argparse.Namespace, setup: Setup, sim: Simulator) -> No
     _say(f"  server certificate sha256: {sim.fingerprint}")
     if sim.mode == "strict" and "client" in setup.files:
         _say(f"  client certificate + key: {setup.files['client']}")
+    if setup.replay is not None:
+        _say(f"  replaying {len(setup.replay)} captured frames at every login")
     if args.pty:
         _say(f"  pty: {await sim.open_pty()}")
 
@@ -175,7 +191,13 @@ async def serve(args: argparse.Namespace, setup: Setup) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments and serve; return the exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.replay is not None:
+        try:
+            load_capture(args.replay)
+        except CaptureError as err:
+            parser.error(str(err))
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -188,6 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             certificate=ServerCertificate.from_pem(args.cert.read_bytes()) if args.cert else None,
             client_ca=args.client_ca.read_bytes() if args.client_ca else None,
             key=args.key or generate_key(),
+            replay=load_capture(args.replay) if args.replay else None,
         )
         asyncio.run(serve(args, setup))
     return 0

@@ -20,6 +20,10 @@ Keys and pairing:
                                                login is rejected
     reject_with = "status" | "error"           a rejected login gets LoginResponse{status "0"} or
                                                Response.Error{error_type, description}
+    login_response = {"status": "01"}          the LoginResponse body an accepted keyed login
+                                               gets (the burst follows as usual); {} has no status
+    busy = "too many clients"                  every login gets Response.Error{error_type "2",
+                                               description busy} and is not logged in; None: off
     start_pairing(key=None) / stop_pairing()   an empty-key login gets LoginResponse "1", then
                                                Request.SetSecretKey; the key becomes the accepted
                                                one (replacing the old) once the client answers
@@ -59,6 +63,9 @@ Frames (raw; the plant is not changed):
                                                   before the "{"
     send_raw(data, bytewise=False)               any bytes to every client
     burst_extras.append(frame)                   extra frames sent after every login burst
+    replay = load_capture(path)                  every accepted login gets a captured session's
+                                                 frames as its burst instead of the plant's (see
+                                                 simulator.replay); commands still act on the plant
 
 Records and sync points (all awaitables end after ``wait_timeout`` seconds, default 10, with a
 TimeoutError that says what was missing; set it to None while firing virtual time past it):
@@ -126,6 +133,7 @@ LOGIN_OK = "1"
 LOGIN_REJECTED = "0"
 ERROR_TYPE = "1"
 ERROR_DESCRIPTION = "Invalid secret key"
+BUSY_TYPE = "2"
 HANDSHAKE_TIMEOUT = 10.0
 SHUTDOWN_TIMEOUT = 5.0
 MAX_INBOUND = 1 << 20
@@ -375,6 +383,8 @@ class Simulator:
         self.pairing = pairing
         self.pairing_key = pairing_key if pairing_key is not None else generate_key()
         self.reject_with: RejectWith = reject_with
+        self.login_response: Fields | None = None
+        self.busy: str | None = None
         self.heartbeat_timeout = heartbeat_timeout
         self.reply_delay = 0.0
         self.trickle = False
@@ -382,6 +392,7 @@ class Simulator:
         self.reject_tls13 = True
         self.emergency_heat_off = self.plant.emergency_heat
         self.burst_extras: list[bytes] = []
+        self.replay: list[bytes] | None = None
         self.wait_timeout: float | None = DEFAULT_WAIT
         # records
         self.clients: list[ClientRecord] = []
@@ -673,6 +684,8 @@ class Simulator:
         )
         self.logins.append(login)
         session.record.logins.append(login)
+        if self.busy is not None:
+            accepted = False
         session.record.logged_in = accepted and not pairing
         _LOGGER.info(
             "client %s: %s login %s",
@@ -680,7 +693,9 @@ class Simulator:
             "pairing" if pairing else "keyed",
             "accepted" if accepted else "rejected",
         )
-        if not accepted:
+        if self.busy is not None:
+            session.send(response("Error", {"error_type": BUSY_TYPE, "description": self.busy}))
+        elif not accepted:
             if self.reject_with == "error":
                 session.send(
                     response("Error", {"error_type": ERROR_TYPE, "description": ERROR_DESCRIPTION})
@@ -692,10 +707,17 @@ class Simulator:
             session.send(response("LoginResponse", {"status": LOGIN_OK}))
             session.send(request("SetSecretKey", {"secret_key": self.pairing_key}))
         else:
-            session.send(response("LoginResponse", {"status": LOGIN_OK}))
-            frames = [event(name, body) for name, body in self.plant.burst()] + list(
-                self.burst_extras
-            )
+            reply = self.login_response if self.login_response is not None else {"status": LOGIN_OK}
+            session.send(response("LoginResponse", reply))
+            if self.replay is not None:
+                frames = [*self.replay, *self.burst_extras]
+            else:
+                frames = [event(name, body) for name, body in self.plant.burst()] + list(
+                    self.burst_extras
+                )
+            if not frames:
+                self._changed()
+                return
             for frame in frames[:-1]:
                 session.send(frame)
             after: Callable[[], None] | None = None

@@ -13,6 +13,8 @@ from typing import Any
 
 from awesomeversion import AwesomeVersion
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 from PIL import Image
 
 MANIFEST_REQUIRED = (
@@ -29,7 +31,9 @@ MANIFEST_KNOWN = {
     *MANIFEST_REQUIRED,
     "after_dependencies",
     "bluetooth",
+    "categories",
     "config_flow",
+    "connectivity",
     "dependencies",
     "dhcp",
     "homekit",
@@ -61,18 +65,21 @@ INTEGRATION_TYPES = {
     "system",
     "virtual",
 }
-HACS_KNOWN = {
-    "name",
-    "content_in_root",
-    "zip_release",
-    "filename",
-    "hide_default_branch",
-    "country",
-    "homeassistant",
-    "hacs",
-    "persistent_directory",
-    "render_readme",
+# The HACS action's hacs.json schema: each key and the type it must have (country aside).
+HACS_TYPES: dict[str, type] = {
+    "content_in_root": bool,
+    "filename": str,
+    "hacs": str,
+    "hide_default_branch": bool,
+    "homeassistant": str,
+    "name": str,
+    "persistent_directory": str,
+    "render_readme": bool,
+    "zip_release": bool,
 }
+HACS_KNOWN = {*HACS_TYPES, "country"}
+# HACS takes ISO 3166-1 alpha-2 codes, or ALL.
+_COUNTRY = re.compile(r"^(?:[A-Z]{2}|ALL)$")
 TRANSLATION_SECTIONS = {
     "config",
     "device",
@@ -89,8 +96,18 @@ _URL = re.compile(r"https?://")
 _QUOTED_PLACEHOLDER = re.compile(r"""(['"])\{[a-z_]+\}\1""")
 
 
-def check_manifest(manifest: dict[str, Any], folder_name: str) -> list[str]:
-    """Return the problems hassfest (and HACS) would report for a custom integration's manifest."""
+def check_manifest(
+    manifest: dict[str, Any],
+    folder_name: str,
+    *,
+    categories: frozenset[str] | None = None,
+    connectivity: frozenset[str] | None = None,
+) -> list[str]:
+    """Return the problems hassfest (and HACS) would report for a custom integration's manifest.
+
+    categories and connectivity are the values Home Assistant knows (2026.11 on); without
+    them only the shape of those keys is checked.
+    """
     problems = [f"manifest: missing '{key}'" for key in MANIFEST_REQUIRED if key not in manifest]
     problems += [f"manifest: unknown key '{key}'" for key in manifest if key not in MANIFEST_KNOWN]
     keys = list(manifest)
@@ -121,7 +138,23 @@ def check_manifest(manifest: dict[str, Any], folder_name: str) -> list[str]:
             problems.append(f"manifest: requirement '{requirement}' is not a valid pip requirement")
     if "config_flow" in manifest and not isinstance(manifest["config_flow"], bool):
         problems.append("manifest: config_flow must be a boolean")
+    problems += _check_vocabulary(manifest, "categories", categories)
+    problems += _check_vocabulary(manifest, "connectivity", connectivity)
     return problems
+
+
+def _check_vocabulary(
+    manifest: dict[str, Any], key: str, known: frozenset[str] | None
+) -> list[str]:
+    """Return the problems of a manifest list drawn from Home Assistant's vocabulary."""
+    if key not in manifest:
+        return []
+    values = manifest[key]
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values) or not values:
+        return [f"manifest: {key} must be a non-empty list of strings"]
+    if known is None:
+        return []
+    return [f"manifest: unknown {key} '{v}'" for v in values if v not in known]
 
 
 def check_hacs(hacs: dict[str, Any]) -> list[str]:
@@ -130,14 +163,65 @@ def check_hacs(hacs: dict[str, Any]) -> list[str]:
         [] if isinstance(hacs.get("name"), str) and hacs["name"] else ["hacs.json: 'name' missing"]
     )
     problems += [f"hacs.json: unknown key '{key}'" for key in hacs if key not in HACS_KNOWN]
+    problems += [
+        f"hacs.json: '{key}' must be a {kind.__name__}"
+        for key, kind in HACS_TYPES.items()
+        if key in hacs and key != "name" and not isinstance(hacs[key], kind)
+    ]
     for key in ("homeassistant", "hacs"):
-        if key in hacs and not AwesomeVersion(str(hacs[key])).valid:
+        if isinstance(hacs.get(key), str) and not AwesomeVersion(hacs[key]).valid:
             problems.append(f"hacs.json: '{key}' is not a valid version")
-    for key in ("content_in_root", "zip_release", "hide_default_branch", "persistent_directory"):
-        if key in hacs and not isinstance(hacs[key], bool):
-            problems.append(f"hacs.json: '{key}' must be a boolean")
+    if "country" in hacs:
+        country = hacs["country"]
+        codes = [country] if isinstance(country, str) else country
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            problems.append("hacs.json: 'country' must be a string or a list of strings")
+        else:
+            problems += [
+                f"hacs.json: country '{c}' is not an ISO 3166 code"
+                for c in codes
+                if not _COUNTRY.match(c.upper())
+            ]
     if hacs.get("zip_release") and "filename" not in hacs:
         problems.append("hacs.json: zip_release needs 'filename'")
+    return problems
+
+
+def check_requirements(
+    requirements: list[str], constraints: str, installed: dict[str, str]
+) -> list[str]:
+    """Return how requirements conflict with a release's package_constraints.txt.
+
+    Home Assistant installs a custom integration's requirements under those constraints, so a
+    conflict means the integration never loads. An exact pin of the release must satisfy the
+    requirement; a range is checked through the version the release's environment installed
+    (`installed`, by canonical name), which satisfies it by construction.
+    """
+    pinned: dict[str, list[Requirement]] = {}
+    for line in constraints.splitlines():
+        text = line.split("#", 1)[0].strip()
+        if text:
+            constraint = Requirement(text)
+            pinned.setdefault(canonicalize_name(constraint.name), []).append(constraint)
+    problems: list[str] = []
+    for text in requirements:
+        requirement = Requirement(text)
+        name = canonicalize_name(requirement.name)
+        for constraint in pinned.get(name, []):
+            exact = [s.version for s in constraint.specifier if s.operator in {"==", "==="}]
+            if exact and not requirement.specifier.contains(exact[0], prereleases=True):
+                problems.append(f"{text} conflicts with the release's {constraint}")
+        version = installed.get(name)
+        if version is None:
+            problems.append(f"{text}: not installed in the release's environment")
+            continue
+        try:
+            parsed = Version(version)
+        except InvalidVersion:
+            problems.append(f"{text}: installed version {version} is not a version")
+            continue
+        if not requirement.specifier.contains(parsed, prereleases=True):
+            problems.append(f"{text}: the release's environment has {version}")
     return problems
 
 
@@ -198,18 +282,22 @@ def check_brand(brand: Path) -> list[str]:
     return problems
 
 
-def check_repository(root: Path) -> list[str]:
+def check_repository(
+    root: Path,
+    *,
+    categories: frozenset[str] | None = None,
+    connectivity: frozenset[str] | None = None,
+) -> list[str]:
     """Return every problem in the repository's integration, HACS and brand files."""
-    integrations = sorted(
-        p
-        for p in (root / "custom_components").iterdir()
-        if p.is_dir() and (p / "manifest.json").exists()
+    problems: list[str] = []
+    # HACS installs the first directory under custom_components/ (in the repository's order).
+    folders = sorted(
+        p for p in (root / "custom_components").iterdir() if p.is_dir() and p.name != "__pycache__"
     )
-    problems = (
-        []
-        if len(integrations) == 1
-        else ["HACS wants exactly one integration in custom_components"]
-    )
+    if len(folders) != 1:
+        problems.append("HACS wants exactly one directory in custom_components")
+    if folders and not (folders[0] / "manifest.json").is_file():
+        problems.append(f"HACS would install custom_components/{folders[0].name}: no manifest.json")
     hacs_file = root / "hacs.json"
     problems += (
         check_hacs(json.loads(hacs_file.read_text()))
@@ -218,8 +306,15 @@ def check_repository(root: Path) -> list[str]:
     )
     if not (root / "README.md").is_file():
         problems.append("README.md missing")
-    for folder in integrations:
-        problems += check_manifest(json.loads((folder / "manifest.json").read_text()), folder.name)
+    for folder in folders[:1]:
+        if not (folder / "manifest.json").is_file():
+            continue
+        problems += check_manifest(
+            json.loads((folder / "manifest.json").read_text()),
+            folder.name,
+            categories=categories,
+            connectivity=connectivity,
+        )
         translations = folder / "translations" / "en.json"
         if translations.is_file():
             problems += check_translations(json.loads(translations.read_text()))

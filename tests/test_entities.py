@@ -96,6 +96,23 @@ async def test_snapshot(
     await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
 
 
+async def test_what_newer_releases_add(
+    hass: HomeAssistant, init_integration: MockConfigEntry, entity_registry: er.EntityRegistry
+) -> None:
+    """The two keys the snapshots leave out, on the releases that have them (2026.11 on).
+
+    No entity carries an old name to keep as an alias, and a climate state names the unit its
+    temperatures are shown in.
+    """
+    entries = er.async_entries_for_config_entry(entity_registry, init_integration.entry_id)
+    assert entries
+    if not hasattr(entries[0], "compat_name"):
+        pytest.skip("this Home Assistant release adds neither (before 2026.11)")
+    assert [entry.compat_name for entry in entries] == [None] * len(entries)
+    for entity_id in (LIVING, BEDROOM):
+        assert hass.states.get(entity_id).attributes["temperature_unit"] == "°F"
+
+
 async def _call(hass: HomeAssistant, domain: str, service: str, data: dict[str, object]) -> None:
     await hass.services.async_call(domain, service, data, blocking=True)
 
@@ -281,7 +298,7 @@ async def test_diagnostics(
     assert diagnostics["link"]["stats"]["connects"] == 1
     assert set(diagnostics["state"]["zones"]) == {"1", "2"}
     volatile = props(
-        "entry_id", "created_at", "modified_at", "fingerprint", "connected_since", "port"
+        "entry_id", "created_at", "modified_at", "fingerprint", "connected_since", "port", "t"
     )
     assert diagnostics == snapshot(exclude=volatile)
 

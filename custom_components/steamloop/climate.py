@@ -23,6 +23,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .client import ActivityStatus, FanMode, HoldType, ZoneMode
+from .compat import native_climate_temperatures
 from .const import DOMAIN
 from .coordinator import SteamloopConfigEntry, SteamloopCoordinator
 from .entity import SteamloopZoneEntity, async_add_zone_entities
@@ -56,12 +57,13 @@ async def async_setup_entry(
     async_add_zone_entities(entry, async_add_entities, SteamloopClimate)
 
 
+@native_climate_temperatures
 class SteamloopClimate(SteamloopZoneEntity, ClimateEntity):
     """A zone's heating and cooling."""
 
     _attr_name = None
     _attr_translation_key = "zone"
-    _attr_temperature_unit = UnitOfTemperature.FAHRENHEIT
+    _attr_native_temperature_unit = UnitOfTemperature.FAHRENHEIT
     _attr_precision = PRECISION_WHOLE
     _attr_target_temperature_step = 1.0
     _attr_fan_modes = list(FAN_MODES.values())
@@ -142,7 +144,7 @@ class SteamloopClimate(SteamloopZoneEntity, ClimateEntity):
         return HVACAction.IDLE
 
     @property
-    def current_temperature(self) -> float | None:
+    def native_current_temperature(self) -> float | None:
         """Return the zone's temperature."""
         return self.zone.indoor_temperature
 
@@ -152,7 +154,7 @@ class SteamloopClimate(SteamloopZoneEntity, ClimateEntity):
         return self.coordinator.data.relative_humidity
 
     @property
-    def target_temperature(self) -> float | None:
+    def native_target_temperature(self) -> float | None:
         """Return the single target in heat or cool mode."""
         if self.zone.mode is ZoneMode.HEAT:
             return self.zone.heat_setpoint
@@ -161,12 +163,12 @@ class SteamloopClimate(SteamloopZoneEntity, ClimateEntity):
         return None
 
     @property
-    def target_temperature_low(self) -> float | None:
+    def native_target_temperature_low(self) -> float | None:
         """Return the heating setpoint of the range."""
         return self.zone.heat_setpoint if self._range_mode else None
 
     @property
-    def target_temperature_high(self) -> float | None:
+    def native_target_temperature_high(self) -> float | None:
         """Return the cooling setpoint of the range."""
         return self.zone.cool_setpoint if self._range_mode else None
 

@@ -32,4 +32,7 @@ async def async_get_config_entry_diagnostics(
             "stats": dataclasses.asdict(supervisor.stats),
         },
         "state": dataclasses.asdict(supervisor.state.copy()),
+        # The last frames both ways (keys and addresses masked) and what the client did not
+        # know: what a hardware owner sends us, and what `scripts/simulator --replay` plays.
+        "capture": supervisor.capture.as_dict(),
     }

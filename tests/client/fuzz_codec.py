@@ -1,7 +1,8 @@
-"""A long-running fuzzer for the wire path: splitter → decode → state.apply, plus redact.
+"""A long-running fuzzer for the wire path: splitter → decode_all → state.apply, redact, capture.
 
 Run it with ``scripts/fuzz_codec [--examples N] [--seed S]``. Inputs come from a seeded generator
-mixing random bytes, mutated valid frames, random JSON, hostile events and cut-off login frames.
+mixing random bytes, mutated valid frames, random JSON, hostile events, lenient envelopes (several
+events, extra keys, numbers and booleans for strings) and cut-off login frames.
 Every input is fed in random chunks and checked against the same input fed whole; anything
 raised other than an expected ProtocolError is a failure.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import math
 import random
 import sys
 import time
@@ -19,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from custom_components.steamloop.client.capture import MAX_ENTRIES, Capture
 from custom_components.steamloop.client.codec import (
     Event,
     FrameSplitter,
@@ -26,13 +29,14 @@ from custom_components.steamloop.client.codec import (
     Request,
     Response,
     decode,
+    decode_all,
     encode,
     login,
     redact,
 )
 from custom_components.steamloop.client.errors import ProtocolError
 from custom_components.steamloop.client.models import ActivityStatus, FanMode, HoldType, ZoneMode
-from custom_components.steamloop.client.state import KNOWN_EVENTS, ThermostatState
+from custom_components.steamloop.client.state import KNOWN_EVENTS, MAX_ZONES, ThermostatState
 
 SECRET = "Zq9SecretValueZq9"  # noqa: S105
 LOGIN = encode(login(SECRET))
@@ -101,6 +105,8 @@ class FuzzReport:
     malformed: int = 0
     overflows: int = 0
     changes: int = 0
+    multi: int = 0
+    dropped_fields: int = 0
     seconds: float = 0.0
     failures: list[str] = field(default_factory=list)
 
@@ -115,8 +121,10 @@ class FuzzReport:
                     f" ({rate:,.0f} inputs/s)"
                 ),
                 f"frames         {self.frames}: {kinds or 'none decoded'}",
-                f"malformed      {self.malformed} (decoded to None)",
+                f"malformed      {self.malformed} (no message in the frame)",
                 f"overflows      {self.overflows} (ProtocolError, frame > {MAX_FRAME} bytes)",
+                f"multi-message  {self.multi} frames carried more than one message",
+                f"fields dropped {self.dropped_fields} (invalid values, applied the rest)",
                 f"state changes  {self.changes}",
                 f"failures       {len(self.failures)}",
             )
@@ -139,6 +147,8 @@ class Generator:
             self.hostile_event,
             self.stream,
             self.cut_login,
+            self.lenient,
+            self.lenient,
         ]
 
     def next(self) -> bytes:
@@ -276,6 +286,36 @@ class Generator:
                 parts.append(rng.choice(self.seeds))
         return b"\x00".join(parts) + (b"\x00" if rng.random() < 0.8 else b"")
 
+    def lenient(self) -> bytes:
+        """What the reference client accepts: several events, extra keys, non-string scalars."""
+        rng = self.rng
+        body: dict[str, object] = {}
+        for _ in range(rng.randrange(1, 4)):
+            name = rng.choice((*FIELDS, "Unknown"))
+            keys = FIELDS.get(name, ("zone_id", "x"))
+            body[name] = {
+                key: rng.choice(
+                    (
+                        rng.choice(HOSTILE),
+                        str(rng.randrange(5)),
+                        rng.randrange(-2, 100),
+                        rng.uniform(-10, 110),
+                        rng.random() < 0.5,
+                        None,
+                        [1],
+                        {"a": "b"},
+                    )
+                )
+                for key in (*keys, "extra")
+                if rng.random() < 0.85
+            }
+        envelope: dict[str, object] = {"Event": body}
+        if rng.random() < 0.3:
+            envelope[rng.choice(("Heartbeat", "Sequence", "Response"))] = rng.choice(
+                ({}, 7, {"LoginResponse": {"status": 1}})
+            )
+        return json.dumps(envelope).encode()
+
     def cut_login(self) -> bytes:
         """A login frame cut anywhere, after some quote-free garbage."""
         rng = self.rng
@@ -305,7 +345,9 @@ def split(data: list[bytes]) -> list[bytes] | None:
     return frames
 
 
-def check_one(data: bytes, rng: random.Random, state: ThermostatState, report: FuzzReport) -> None:
+def check_one(
+    data: bytes, rng: random.Random, state: ThermostatState, capture: Capture, report: FuzzReport
+) -> None:
     """Run one input through the whole path and check every invariant."""
     whole = split([data])
     chunked = split(chunks(rng, data))
@@ -321,24 +363,72 @@ def check_one(data: bytes, rng: random.Random, state: ThermostatState, report: F
         return
     for frame in whole:
         report.frames += 1
-        message = decode(frame)
-        if message is None:
+        capture.frame("rx", frame)
+        messages = decode_all(frame)
+        if decode(frame) != (messages[0] if messages else None):
+            msg = "decode disagrees with decode_all"
+            raise AssertionError(msg)
+        if not messages:
             report.malformed += 1
-        else:
+        report.multi += len(messages) > 1
+        for message in messages:
             report.messages[type(message).__name__] += 1
-        if isinstance(message, Event):
-            change = state.apply(message)
-            if change.zones & (change.added | change.removed):
-                msg = f"inconsistent change {change}"
+            if not isinstance(message, Heartbeat) and not all(
+                type(value) is str for value in message.fields.values()
+            ):
+                msg = f"a field that is not text: {message}"
                 raise AssertionError(msg)
-            report.changes += bool(change)
+            if isinstance(message, Event):
+                dropped = capture.dropped_fields
+                change = state.apply(message, capture)
+                report.dropped_fields += capture.dropped_fields - dropped
+                if change.zones & (change.added | change.removed):
+                    msg = f"inconsistent change {change}"
+                    raise AssertionError(msg)
+                report.changes += bool(change)
+        check_typed(state)
         text = redact(frame)
         if not text.isprintable() or len(text) > 201:
             msg = "redact output not printable or too long"
             raise AssertionError(msg)
     start = data.find(b"{")
-    if start >= 0 and LOGIN.startswith(data[start:]) and "Zq9" in redact(data, limit=10_000):
-        msg = "secret key visible in redact output"
+    if start >= 0 and LOGIN.startswith(data[start:]):
+        if "Zq9" in redact(data, limit=10_000):
+            msg = "secret key visible in redact output"
+            raise AssertionError(msg)
+        if "Zq9" in capture.render(data):
+            msg = "secret key visible in a captured frame"
+            raise AssertionError(msg)
+    for table in (capture.unknown_events, capture.unknown_fields, capture.unknown_values):
+        if len(table) > MAX_ENTRIES:
+            msg = "a capture table outgrew its bound"
+            raise AssertionError(msg)
+
+
+def check_typed(state: ThermostatState) -> None:
+    """However lenient the decoding, the state holds only typed, finite values."""
+    if len(state.zones) > MAX_ZONES:
+        msg = f"{len(state.zones)} zones"
+        raise AssertionError(msg)
+    for zone in state.zones.values():
+        for value in (
+            zone.indoor_temperature,
+            zone.heat_setpoint,
+            zone.cool_setpoint,
+            zone.deadband,
+        ):
+            if value is not None and not (type(value) is float and math.isfinite(value)):
+                msg = f"zone value {value!r} is not a finite float"
+                raise AssertionError(msg)
+        if not (zone.mode is None or isinstance(zone.mode, ZoneMode)) or not (
+            zone.hold_type is None or isinstance(zone.hold_type, HoldType)
+        ):
+            msg = "zone enum is not typed"
+            raise AssertionError(msg)
+    if not (state.fan_mode is None or isinstance(state.fan_mode, FanMode)) or not all(
+        isinstance(mode, ZoneMode) for mode in state.supported_modes
+    ):
+        msg = "system enum is not typed"
         raise AssertionError(msg)
 
 
@@ -350,14 +440,18 @@ def run(examples: int, seed: int | None = None) -> FuzzReport:
     generator = Generator(rng)
     report = FuzzReport(seed=seed)
     state = ThermostatState()
+    capture = Capture()
+    capture.hide(SECRET)
     started = time.perf_counter()
     for index in range(examples):
         if index % STATE_RESET_EVERY == 0:
             state = ThermostatState()
+            capture = Capture()
+            capture.hide(SECRET)
         data = generator.next()
         report.inputs += 1
         try:
-            check_one(data, rng, state, report)
+            check_one(data, rng, state, capture, report)
         except Exception:  # noqa: BLE001
             last = traceback.format_exc().strip().splitlines()[-1]
             report.failures.append(f"{redact(data, limit=300)} -> {last}")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from custom_components.steamloop.client.capture import Capture
 from custom_components.steamloop.client.codec import (
     HEARTBEAT,
     MAX_FRAME,
@@ -20,6 +22,7 @@ from custom_components.steamloop.client.codec import (
     Request,
     Response,
     decode,
+    decode_all,
     encode,
     format_number,
     heartbeat,
@@ -281,15 +284,7 @@ def test_decode_tolerates_bytes_around_the_object(frame: bytes) -> None:
         b'{"Event": {"X": ["a"]}}',
         b'{"Event": {"": {}}}',
         b'{"Event": {}}',
-        b'{"Event": {"A": {}, "B": {}}}',
-        b'{"Event": {"ZoneAdded": {"zone_id": 1}}}',
-        b'{"Event": {"ZoneAdded": {"zone_id": 1.5}}}',
-        b'{"Event": {"ZoneAdded": {"zone_id": true}}}',
-        b'{"Event": {"ZoneAdded": {"zone_id": null}}}',
-        b'{"Event": {"ZoneAdded": {"zone_id": {"a": "b"}}}}',
-        b'{"Event": {"ZoneAdded": {"zone_id": ["1"]}}}',
         b'{"Notification": {"ZoneAdded": {"zone_id": "1"}}}',
-        b'{"Event": {"ZoneAdded": {"zone_id": "1"}}, "Heartbeat": {}}',
         b"{}",
         b'{"Heartbeat": []}',
         b'{"Heartbeat": 0}',
@@ -304,6 +299,64 @@ def test_decode_tolerates_bytes_around_the_object(frame: bytes) -> None:
 def test_decode_malformed_is_none(frame: bytes) -> None:
     """Anything that is not a well-formed envelope decodes to None, without raising."""
     assert decode(frame) is None
+
+
+@pytest.mark.parametrize(
+    ("frame", "expected"),
+    [
+        (
+            (
+                b'{"Event":{"IndoorTemperatureUpdated":{"zone_id":"1","indoor_temperature":"70"},'
+                b'"ZoneNameUpdated":{"zone_id":"1","zone_name":"Den"}}}'
+            ),
+            (
+                Event("IndoorTemperatureUpdated", {"zone_id": "1", "indoor_temperature": "70"}),
+                Event("ZoneNameUpdated", {"zone_id": "1", "zone_name": "Den"}),
+            ),
+        ),
+        (
+            b'{"Event":{"ZoneAdded":{"zone_id":"1"}},"Sequence":7,"Timestamp":"x"}',
+            (Event("ZoneAdded", {"zone_id": "1"}),),
+        ),
+        (
+            b'{"Event":{"IndoorTemperatureUpdated":{"zone_id":1,"indoor_temperature":64.5}}}',
+            (Event("IndoorTemperatureUpdated", {"zone_id": "1", "indoor_temperature": "64.5"}),),
+        ),
+        (
+            b'{"Event":{"X":{"a":true,"b":false,"c":null,"d":72.0,"e":-0.0,"f":1e2}}}',
+            (Event("X", {"a": "1", "b": "0", "c": "", "d": "72", "e": "0", "f": "100"}),),
+        ),
+        (
+            b'{"Event":{"ZoneAdded":{"zone_id":"1","extra":{"a":"b"},"list":["1"]}}}',
+            (Event("ZoneAdded", {"zone_id": "1"}, ("extra", "list")),),
+        ),
+        (
+            b'{"Event":{"ZoneAdded":{"zone_id":"1"}},"Heartbeat":{}}',
+            (Event("ZoneAdded", {"zone_id": "1"}), HEARTBEAT),
+        ),
+        (
+            b'{"Event":{"A":{},"":{},"B":5}}',
+            (Event("A", {}),),
+        ),
+        (
+            b'{"Response":{"LoginResponse":{"status":1}}}',
+            (Response("LoginResponse", {"status": "1"}),),
+        ),
+        (b'{"Event":{"A":{}},"Event2":{"B":{}}}', (Event("A", {}),)),
+    ],
+)
+def test_decode_is_as_lenient_as_the_reference_client(
+    frame: bytes, expected: tuple[Message, ...]
+) -> None:
+    """Every event of an envelope, unknown keys ignored, scalars in the protocol's string form."""
+    assert decode_all(frame) == expected
+    assert decode(frame) == expected[0]
+
+
+def test_decode_all_of_a_malformed_frame_is_empty() -> None:
+    """No message at all is an empty tuple (decode: None)."""
+    assert decode_all(b'{"Event": 5}') == ()
+    assert decode_all(b"nothing") == ()
 
 
 def test_decode_keeps_unicode() -> None:
@@ -575,18 +628,28 @@ def test_decode_random_json_never_raises(value: object) -> None:
     fields=st.dictionaries(FIELD_NAMES, WIRE_VALUES | JSON_SCALARS, max_size=6),
 )
 def test_decoded_events_always_apply(kind: str, name: str, fields: dict[str, object]) -> None:
-    """Plausible envelopes with hostile values decode and apply without raising."""
+    """Plausible envelopes with hostile values decode (scalars as text) and apply, never raise."""
     state = ThermostatState()
+    capture = Capture()
     message = decode(json.dumps({kind: {name: fields}}).encode())
     if kind == "Heartbeat":
         assert message is HEARTBEAT
-    elif all(type(value) is str for value in fields.values()) and kind != "Other":
-        assert message is not None
-    else:
+    elif kind == "Other":
         assert message is None
+    else:
+        assert message is not None
+        assert not isinstance(message, Heartbeat)
+        assert all(type(value) is str for value in message.fields.values())
+        assert set(message.fields) == set(fields)
     if isinstance(message, Event):
-        change = state.apply(message)
+        change = state.apply(message, capture)
         assert not (change.zones & (change.added | change.removed))
+        for zone in state.zones.values():
+            assert zone.mode is None or isinstance(zone.mode, ZoneMode)
+            assert zone.hold_type is None or isinstance(zone.hold_type, HoldType)
+            for value in (zone.heat_setpoint, zone.cool_setpoint, zone.indoor_temperature):
+                assert value is None or (isinstance(value, float) and math.isfinite(value))
+        assert state.fan_mode is None or isinstance(state.fan_mode, FanMode)
 
 
 # --- the long fuzzer, in miniature -----------------------------------------------------------

@@ -7,6 +7,7 @@ the real clock (about a second: the end of the burst) and fires the long timers 
 from __future__ import annotations
 
 import asyncio
+import sys
 from datetime import timedelta
 
 import pytest
@@ -14,7 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.steamloop.client import FanMode, SerialTransport, Supervisor
+from custom_components.steamloop.client import ConnectError, FanMode, SerialTransport, Supervisor
 from simulator import Simulator
 
 from .conftest import Quick, RecordingTransport
@@ -71,3 +72,12 @@ async def test_pty_hang_up_is_a_lost_link(hass: HomeAssistant, thermostat: Simul
     finally:
         await supervisor.stop()
     assert owner.done()
+
+
+async def test_without_serialx_a_serial_link_fails_clearly(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """serialx is not a requirement of ours: where it is missing, only serial links fail."""
+    monkeypatch.setitem(sys.modules, "serialx", None)
+    with pytest.raises(ConnectError, match="serial connections need serialx"):
+        await SerialTransport("/dev/ttyUSB0").connect()

@@ -10,15 +10,19 @@ import pytest
 from custom_components.steamloop.client import (
     AuthenticationError,
     ConnectError,
+    FanMode,
     PairingError,
     PairingTimeoutError,
     ProtocolError,
     Session,
+    ThermostatBusyError,
     TlsTransport,
     heartbeat,
     pair,
     probe,
+    update_fan_mode,
 )
+from custom_components.steamloop.client.codec import Request
 from simulator import Malformed, Simulator
 
 from .conftest import Clock
@@ -71,19 +75,71 @@ async def test_refused_key_is_an_authentication_error(
     assert "wrong-key" not in str(caught.value)
 
 
-async def test_login_reply_without_status_is_not_an_auth_failure(
-    clock: Clock, thermostat: Simulator, open_session: Open
+@pytest.mark.parametrize(
+    ("body", "outcome"),
+    [
+        ({"status": "1"}, None),
+        ({"status": "01"}, None),
+        ({"status": " 1"}, None),
+        ({"status": "1 "}, None),
+        ({}, ConnectError),
+        ({"status": ""}, ConnectError),
+        ({"status": "  "}, ConnectError),
+        ({"status": "ok"}, ConnectError),
+        ({"status": "0"}, AuthenticationError),
+        ({"status": "00"}, AuthenticationError),
+        ({"status": "2"}, AuthenticationError),
+        ({"status": "-1"}, AuthenticationError),
+    ],
+)
+async def test_login_reply_policy(
+    clock: Clock,
+    thermostat: Simulator,
+    open_session: Open,
+    body: dict[str, str],
+    outcome: type[Exception] | None,
 ) -> None:
-    """A LoginResponse that lacks its status says nothing about the key: ConnectError."""
+    """A status is read as the state reads codes: 1 (padded or not) is success, another number a
+    refusal of the key, and no status, an empty one or text says nothing about it: try again."""
+    thermostat.login_response = body
     session = await open_session()
-    await clock.wait(thermostat.wait_for_connections(1))
-    # Stop reading the client, so the only reply is the broken one sent here.
-    thermostat.go_silent()
-    thermostat.silent = False
-    thermostat.send_raw(b'{"Response":{"LoginResponse":{}}}\x00')
-    with pytest.raises(ConnectError, match="without a status"):
+    if outcome is None:
         await clock.wait(session.login("test-key"))
-    thermostat.wake()
+        state = await clock.wait(session.sync())
+        assert set(state.zones) == {"1", "2"}
+        return
+    with pytest.raises(outcome) as caught:
+        await clock.wait(session.login("test-key"))
+    assert type(caught.value) is outcome
+    assert "test-key" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("description", "outcome"),
+    [
+        ("too many clients", ThermostatBusyError),
+        ("busy", ThermostatBusyError),
+        ("", ThermostatBusyError),
+        ("Invalid secret key", AuthenticationError),
+        ("Authentication failed", AuthenticationError),
+        ("Access denied", AuthenticationError),
+    ],
+)
+async def test_login_error_reply_policy(
+    clock: Clock,
+    thermostat: Simulator,
+    open_session: Open,
+    description: str,
+    outcome: type[Exception],
+) -> None:
+    """An Error reply refuses the key only when it says so; anything else is busy: try again."""
+    thermostat.busy = description
+    session = await open_session()
+    with pytest.raises(outcome) as caught:
+        await clock.wait(session.login("test-key"))
+    assert type(caught.value) is outcome
+    assert description in str(caught.value)
+    assert isinstance(caught.value, ConnectError) is (outcome is ThermostatBusyError)
 
 
 async def test_login_without_reply_times_out_in_ten_seconds(
@@ -336,3 +392,38 @@ async def test_cancelling_pair_leaves_nothing_behind(
         await pairing
     await clock.wait(thermostat.wait_for_clients(0), limit=5)
     assert thermostat.paired_keys == []
+
+
+async def test_a_write_the_thermostat_does_not_take_is_never_applied_later(
+    clock: Clock, thermostat: Simulator, open_session: Open
+) -> None:
+    """A peer that stops reading: once 16 KiB are unsent, a further command is refused at once
+    (not queued), and the write that waits is abandoned after 10 s with the link reset, so none
+    of it reaches the thermostat later."""
+    session = await open_session()
+    await clock.wait(session.login("test-key"))
+    await clock.wait(session.sync())
+    thermostat.wait_timeout = None
+    thermostat.go_silent()
+    pad = Request("Pad", {"pad": "x" * 60_000})
+    blocked: asyncio.Future[None] | None = None
+    for _ in range(1000):  # until the kernel's buffers on both sides are full
+        sent = asyncio.ensure_future(session.send(pad))
+        await clock.settle()
+        if not sent.done():
+            blocked = sent
+            break
+        sent.result()
+    assert blocked is not None
+
+    with pytest.raises(ConnectError, match="not taking frames; nothing was sent"):
+        await session.send(update_fan_mode(FanMode.CIRCULATE))
+    await clock.advance(10.5)
+    assert blocked.done()
+    with pytest.raises(ConnectError, match="did not take a frame within 10 s"):
+        await blocked
+    assert session.closed
+
+    thermostat.wake()
+    await clock.settle()
+    assert not [c for c in thermostat.commands if c.name == "UpdateFanMode"]

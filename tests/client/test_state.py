@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import math
 
@@ -10,10 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from custom_components.steamloop.client.codec import Event
+from custom_components.steamloop.client.capture import Capture
+from custom_components.steamloop.client.codec import Event, decode, decode_all
 from custom_components.steamloop.client.models import ActivityStatus, FanMode, HoldType, ZoneMode
 from custom_components.steamloop.client.state import (
     KNOWN_EVENTS,
+    MAX_ZONES,
     NO_CHANGE,
     SYSTEM_FIELDS,
     ZONE_FIELDS,
@@ -287,10 +290,10 @@ def test_system_noop(state: ThermostatState, event: Event) -> None:
         ev("IndoorTemperatureUpdated", zone_id="1"),
         ev("IndoorTemperatureUpdated", indoor_temperature="70"),
         ev("IndoorTemperatureUpdated", zone_id="9", indoor_temperature="x"),
-        ev("TemperatureSetpointUpdated", zone_id="1", heat_setpoint="60", cool_setpoint="hot"),
-        ev("TemperatureSetpointUpdated", zone_id="1", heat_setpoint="60", deadband="-1"),
-        ev("TemperatureSetpointUpdated", zone_id="1", heat_setpoint="60", hold_type="4"),
         ev("TemperatureSetpointUpdated", zone_id="9", heat_setpoint="x"),
+        ev("TemperatureSetpointUpdated", zone_id="1", cool_setpoint="hot", hold_type="4"),
+        ev("SupportedZoneModesUpdated", modes="9,8"),
+        ev("SupportedZoneModesUpdated", modes="AUTO"),
         ev("ZoneModeUpdated", zone_id="1", zone_mode="4"),
         ev("ZoneModeUpdated", zone_id="1", zone_mode="HEAT"),
         ev("ZoneModeUpdated", zone_id="1", zone_mode="1.0"),
@@ -323,12 +326,112 @@ def test_rejected_event_changes_nothing(state: ThermostatState, event: Event) ->
 def test_rejected_value_is_logged_briefly(caplog: pytest.LogCaptureFixture) -> None:
     """A rejected value is logged at debug with the event name and a bounded excerpt."""
     state = ThermostatState()
-    with caplog.at_level(logging.DEBUG, logger="custom_components.steamloop.client.state"):
+    with caplog.at_level(logging.DEBUG, logger="custom_components.steamloop.client"):
         state.apply(ev("IndoorTemperatureUpdated", zone_id="1", indoor_temperature="w" * 500))
         state.apply(ev("FanModeUpdated"))
-    assert "IndoorTemperatureUpdated" in caplog.text
+    assert "IndoorTemperatureUpdated.indoor_temperature" in caplog.text
     assert "w" * 41 not in caplog.text
-    assert "FanModeUpdated without 'fan_mode'" in caplog.text
+    assert "FanModeUpdated.fan_mode" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("event", "applied"),
+    [
+        (
+            ev("TemperatureSetpointUpdated", zone_id="1", heat_setpoint="70", hold_type="4"),
+            {"heat_setpoint": 70.0},
+        ),
+        (
+            ev("TemperatureSetpointUpdated", zone_id="1", heat_setpoint="60", cool_setpoint="hot"),
+            {"heat_setpoint": 60.0},
+        ),
+        (
+            ev("TemperatureSetpointUpdated", zone_id="1", cool_setpoint="80", deadband="-1"),
+            {"cool_setpoint": 80.0},
+        ),
+        (
+            ev("TemperatureSetpointUpdated", zone_id="1", deadband="2", heat_setpoint="x"),
+            {"deadband": 2.0},
+        ),
+        (
+            ev("ZoneModeUpdated", zone_id="1", zone_mode="3", humidify="on"),
+            {"mode": ZoneMode.HEAT},
+        ),
+    ],
+)
+def test_valid_fields_apply_and_invalid_ones_are_dropped_and_counted(
+    state: ThermostatState, event: Event, applied: dict[str, object]
+) -> None:
+    """Within one event each field stands alone: the good ones apply, the bad one is counted."""
+    capture = Capture()
+    before = state.zones["1"].copy()
+    assert state.apply(event, capture) == Change(zones=zones("1"))
+    after = state.zones["1"]
+    for name in ZONE_FIELDS:
+        expected = applied.get(name, getattr(before, name))
+        assert getattr(after, name) == expected, name
+    assert capture.dropped_fields == (0 if "humidify" in event.fields else 1)
+    assert capture.unknown_values or capture.unknown_fields
+
+
+def test_supported_modes_unknown_codes_never_empty_the_modes(state: ThermostatState) -> None:
+    """ "9,8" is ignored (the modes stay); "0,9" keeps OFF and records the unknown "9"."""
+    capture = Capture()
+    assert state.apply(ev("SupportedZoneModesUpdated", modes="9,8"), capture) == NO_CHANGE
+    assert state.supported_modes == (ZoneMode.OFF, ZoneMode.AUTO, ZoneMode.COOL, ZoneMode.HEAT)
+    assert capture.unknown_values == {"SupportedZoneModesUpdated.modes=9,8": 1}
+
+    change = state.apply(ev("SupportedZoneModesUpdated", modes="0, 9"), capture)
+    assert change == Change(system=frozenset({"supported_modes"}))
+    assert state.supported_modes == (ZoneMode.OFF,)
+    assert capture.unknown_values["SupportedZoneModesUpdated.modes= 9"] == 1
+    # An empty list still means "none reported".
+    state.apply(ev("SupportedZoneModesUpdated", modes=""), capture)
+    assert state.supported_modes == ()
+
+
+def test_surprises_are_recorded_once_each_at_debug(caplog: pytest.LogCaptureFixture) -> None:
+    """Unknown events, fields and values are counted; each is logged once, the first time."""
+    state = ThermostatState()
+    capture = Capture()
+    with caplog.at_level(logging.DEBUG, logger="custom_components.steamloop.client"):
+        for _ in range(3):
+            state.apply(ev("OutdoorTemperatureUpdated", outdoor_temperature="40"), capture)
+            state.apply(ev("FanModeUpdated", fan_mode="4", fan_speed="2"), capture)
+            state.apply(ev("EmergencyHeatUpdated", emergency_heat="5"), capture)
+            state.apply(ev("ZoneModeUpdated", zone_mode="1"), capture)
+            state.apply(Event("ZoneNameUpdated", {"zone_id": "1"}, ("zone_name",)), capture)
+    assert capture.unknown_events == {"OutdoorTemperatureUpdated": 3}
+    assert capture.unknown_fields == {"FanModeUpdated.fan_speed": 3}
+    assert capture.unknown_values == {
+        "FanModeUpdated.fan_mode=4": 3,
+        "EmergencyHeatUpdated.emergency_heat=5": 3,
+        "ZoneNameUpdated.zone_name=<not text>": 3,
+    }
+    assert capture.missing_fields == {"ZoneModeUpdated.zone_id": 3, "ZoneNameUpdated.zone_name": 3}
+    # Emergency heat is kept raw (its meaning is unverified), and still recorded as unknown.
+    assert state.emergency_heat == "5"
+    assert capture.dropped_fields == 6
+    logged = [r.getMessage() for r in caplog.records]
+    assert sum("OutdoorTemperatureUpdated" in m for m in logged) == 1
+    assert sum("fan_mode=4" in m for m in logged) == 1
+    assert all(r.levelno == logging.DEBUG for r in caplog.records)
+
+
+def test_zones_are_bounded(caplog: pytest.LogCaptureFixture) -> None:
+    """Past MAX_ZONES, and for unusable ids, events for new zones are ignored and counted."""
+    state = ThermostatState()
+    capture = Capture()
+    for index in range(MAX_ZONES + 5):
+        state.apply(ev("ZoneAdded", zone_id=str(index)), capture)
+    assert len(state.zones) == MAX_ZONES
+    for bad in ("", "   ", "z" * 33, "a\nb"):
+        state.apply(ev("ZoneAdded", zone_id=bad), capture)
+    assert len(state.zones) == MAX_ZONES
+    assert len(capture.refused_zones) == 5 + 4
+    # Known zones still update.
+    assert state.apply(ev("ZoneNameUpdated", zone_id="0", zone_name="Den"), capture)
+    assert state.zones["0"].name == "Den"
 
 
 def test_known_events() -> None:
@@ -556,3 +659,91 @@ def test_sync_from_matches_a_fresh_replay(first: list[Event], second: list[Event
     }
     assert all(state.zones[zone_id] is zone for zone_id, zone in objects.items())
     assert state.sync_from(fresh) == NO_CHANGE
+
+
+# Per field: values the state accepts, and one it rejects ("x" parses as no number, enum or mode).
+VALID = {
+    "indoor_temperature": st.sampled_from(["72.00", "65.5", ""]),
+    "heat_setpoint": st.sampled_from(["68", "60.5"]),
+    "cool_setpoint": st.sampled_from(["76", "80"]),
+    "deadband": st.sampled_from(["2", "3"]),
+    "hold_type": st.sampled_from(["1", "2", "03"]),
+    "zone_mode": st.sampled_from(["0", "3"]),
+    "modes": st.sampled_from(["0,1", "3"]),
+    "fan_mode": st.sampled_from(["1", "3"]),
+    "relative_humidity": st.sampled_from(["40", "55.5"]),
+    "cooling_active": st.sampled_from(["0", "2"]),
+    "heating_active": st.sampled_from(["1"]),
+}
+EVENT_OF = {
+    "indoor_temperature": "IndoorTemperatureUpdated",
+    "heat_setpoint": "TemperatureSetpointUpdated",
+    "cool_setpoint": "TemperatureSetpointUpdated",
+    "deadband": "TemperatureSetpointUpdated",
+    "hold_type": "TemperatureSetpointUpdated",
+    "zone_mode": "ZoneModeUpdated",
+    "modes": "SupportedZoneModesUpdated",
+    "fan_mode": "FanModeUpdated",
+    "relative_humidity": "IndoorRelativeHumidityUpdated",
+    "cooling_active": "CoolingStatusUpdated",
+    "heating_active": "HeatingStatusUpdated",
+}
+SETPOINT_FIELDS = ("heat_setpoint", "cool_setpoint", "deadband", "hold_type")
+
+
+@st.composite
+def valid_and_spoiled(draw: st.DrawFn) -> tuple[Event, Event]:
+    """An event with valid fields only, and the same event with invalid values for others."""
+    field_name = draw(st.sampled_from(sorted(VALID)))
+    name = EVENT_OF[field_name]
+    zoned = name in {"IndoorTemperatureUpdated", "TemperatureSetpointUpdated", "ZoneModeUpdated"}
+    own = list(SETPOINT_FIELDS) if name == "TemperatureSetpointUpdated" else [field_name]
+    good_keys = draw(st.lists(st.sampled_from(own), min_size=1, unique=True))
+    good = {key: draw(VALID[key]) for key in good_keys}
+    bad_keys = [key for key in own if key not in good]
+    bad = (
+        dict.fromkeys(draw(st.lists(st.sampled_from(bad_keys), unique=True)), "x")
+        if bad_keys
+        else {}
+    )
+    bad |= draw(st.dictionaries(st.sampled_from(["humidify", "sequence"]), VALUES, max_size=2))
+    base = {"zone_id": draw(st.sampled_from(["1", "2"]))} if zoned else {}
+    return Event(name, {**base, **good}), Event(name, {**base, **good, **bad})
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(events=st.lists(EVENTS, max_size=10), pair=valid_and_spoiled())
+def test_an_invalid_field_never_spoils_the_valid_ones(
+    events: list[Event], pair: tuple[Event, Event]
+) -> None:
+    """Invalid values and unknown fields next to valid ones: the state ends exactly as if only
+    the valid fields had been sent, and each rejected one is counted."""
+    clean, spoiled = pair
+    plain, mixed = ThermostatState(), ThermostatState()
+    for earlier in events:
+        plain.apply(earlier)
+        mixed.apply(earlier)
+    capture = Capture()
+    assert plain.apply(clean) == mixed.apply(spoiled, capture)
+    assert plain == mixed
+    rejected = sum(1 for key, value in spoiled.fields.items() if value == "x")
+    assert capture.dropped_fields == rejected
+    check_invariants(mixed)
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(events=st.lists(EVENTS, min_size=1, max_size=6))
+def test_several_events_in_one_envelope_apply_like_one_each(events: list[Event]) -> None:
+    """A frame carrying several events (distinct names) applies exactly as one frame each."""
+    by_name = {event.name: event for event in events}
+    frame = json.dumps({"Event": {name: dict(e.fields) for name, e in by_name.items()}}).encode()
+    together, apart = ThermostatState(), ThermostatState()
+    for message in decode_all(frame):
+        assert isinstance(message, Event)
+        together.apply(message)
+    for name, event in by_name.items():
+        single = decode(json.dumps({"Event": {name: dict(event.fields)}}).encode())
+        assert isinstance(single, Event)
+        apart.apply(single)
+    assert together == apart
+    check_invariants(together)

@@ -21,8 +21,10 @@ from custom_components.steamloop.client import (
     LinkState,
     NotReadyError,
     Supervisor,
+    ThermostatBusyError,
     ZoneMode,
 )
+from custom_components.steamloop.client.supervisor import SILENCE_MAX, SILENCE_MIN
 from simulator import Malformed, Simulator
 
 from .conftest import Clock, RecordingTransport, WorstCase
@@ -223,6 +225,28 @@ async def test_set_temperature_applies_the_deadband(
     await supervisor.set_temperature("1", heat=64.5, cool=71)
     command = await clock.wait(thermostat.wait_for_command("UpdateTemperatureSetpoint", 3))
     assert (command.fields["heat_setpoint"], command.fields["cool_setpoint"]) == ("64.5", "71")
+
+
+async def test_deadband_defaults_to_three_until_reported(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """A zone that never reports a deadband can still be set: 3 is assumed and sent, as upstream
+    does; once reported, the thermostat's own deadband is used."""
+    thermostat.plant.zones["1"].deadband = ""
+    supervisor, _ = await start(make_supervisor, clock)
+    assert supervisor.state.zones["1"].deadband is None
+
+    await supervisor.set_temperature("1", heat=75)
+    command = await clock.wait(thermostat.wait_for_command("UpdateTemperatureSetpoint"))
+    assert command.applied
+    assert (command.fields["heat_setpoint"], command.fields["cool_setpoint"]) == ("75", "78")
+    assert command.fields["deadband"] == "3"
+
+    thermostat.set_setpoints("1", deadband=2)
+    await clock.settle()
+    await supervisor.set_temperature("1", cool=70)
+    command = await clock.wait(thermostat.wait_for_command("UpdateTemperatureSetpoint", 2))
+    assert (command.fields["heat_setpoint"], command.fields["deadband"]) == ("68", "2")
 
 
 async def test_invalid_commands_send_nothing(
@@ -519,6 +543,70 @@ async def test_quiet_but_healthy_peer_is_refreshed_invisibly(
     assert thermostat.heartbeats == 5
 
 
+async def test_two_quiet_hours_cost_at_most_six_reconnects(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """A healthy thermostat with nothing to say: each refresh that finds nothing wrong doubles the
+    silence bound (5, 10, 20, 30 min), so two hours cost 5 reconnects (not 24), never an outage."""
+    thermostat.enforce_heartbeats(60)
+    thermostat.wait_timeout = None
+    supervisor, seen = await start(make_supervisor, clock)
+    assert supervisor.stats.silence_bound == SILENCE_MIN
+
+    await clock.advance(2 * 3600, step=1)
+
+    reconnects = len(thermostat.logins) - 1
+    assert reconnects <= 6
+    assert reconnects == 5  # at 5, 15, 35, 65 and 95 minutes
+    assert thermostat.connections == 6
+    assert supervisor.stats.refreshes == 5
+    assert supervisor.stats.silence_bound == SILENCE_MAX
+    assert thermostat.heartbeat_timeouts == 0
+    assert seen.availability == [(True, None)]
+    assert all(change == Change() for change in seen.changes[1:])
+
+
+async def test_hung_peer_is_unavailable_within_the_stated_bound(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """Even with the bound stretched to its 30 min, a peer that hangs (sockets open, nothing
+    answered) is unavailable within SILENCE_MAX + 20 s of its last frame; the bound then shrinks
+    back to 5 min."""
+    thermostat.wait_timeout = None
+    supervisor, seen = await start(make_supervisor, clock)
+    await clock.until(lambda: supervisor.stats.silence_bound == SILENCE_MAX, limit=3600, step=5)
+    assert seen.availability == [(True, None)]
+    # Just after a refresh: the last frame (the burst) is at most a couple of seconds old.
+    thermostat.go_silent()
+
+    spent = await clock.until(lambda: not supervisor.available, limit=SILENCE_MAX + 30, step=1)
+
+    assert SILENCE_MAX - 5 <= spent <= SILENCE_MAX + 20
+    assert supervisor.stats.silence_bound == SILENCE_MIN
+    assert "no frame for 1800 s" in (supervisor.stats.last_disconnect_reason or "")
+    thermostat.wake()
+    await clock.until(is_ready(supervisor), limit=15)
+    assert [up for up, _ in seen.availability] == [True, False, True]
+
+
+async def test_refresh_that_finds_missed_updates_shrinks_the_bound(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """A refresh whose burst differs from the state shows the quiet link was missing updates: the
+    bound goes back to 5 min, and the update is applied."""
+    thermostat.wait_timeout = None
+    supervisor, _ = await start(make_supervisor, clock)
+    await clock.until(lambda: supervisor.stats.refreshes == 1, limit=310, step=1)
+    assert supervisor.stats.silence_bound == 2 * SILENCE_MIN
+    # The thermostat's value moves without an event being pushed.
+    thermostat.plant.zones["1"].indoor_temperature = "75.00"
+
+    await clock.until(lambda: supervisor.stats.refreshes == 2, limit=2 * SILENCE_MIN + 10, step=1)
+
+    assert supervisor.state.zones["1"].indoor_temperature == 75.0
+    assert supervisor.stats.silence_bound == SILENCE_MIN
+
+
 async def test_late_events_from_an_old_link_are_ignored(
     make_supervisor: MakeSupervisor,
     clock: Clock,
@@ -584,6 +672,57 @@ async def test_wrong_key_at_start_is_auth_failed(
     assert supervisor.link_state is LinkState.AUTH_FAILED
     assert seen.availability == [(False, "authentication failed")]
     assert "wrong-key" not in str(supervisor.last_error)
+
+
+@pytest.mark.parametrize("status", ["0", "2", "00"])
+async def test_login_status_other_numbers_are_a_refusal(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator, status: str
+) -> None:
+    """Any number but 1 refuses the key: AUTH_FAILED at once, and never tried again."""
+    thermostat.login_response = {"status": status}
+    thermostat.wait_timeout = None
+    supervisor = make_supervisor()
+    with pytest.raises(AuthenticationError):
+        await clock.wait(supervisor.wait_ready(10))
+    assert supervisor.link_state is LinkState.AUTH_FAILED
+    await clock.advance(120, step=5)
+    assert len(thermostat.logins) == 1
+
+
+@pytest.mark.parametrize(
+    ("scripted", "value"),
+    [
+        ("login_response", {}),
+        ("login_response", {"status": ""}),
+        ("login_response", {"status": "yes"}),
+        ("busy", "too many clients"),
+    ],
+)
+async def test_unreadable_or_busy_login_replies_are_retried(
+    make_supervisor: MakeSupervisor,
+    clock: Clock,
+    thermostat: Simulator,
+    scripted: str,
+    value: object,
+) -> None:
+    """No status, an empty or non-numeric one, and a busy Error are "try again": retried with
+    backoff, unavailable meanwhile, READY once the thermostat answers normally; never reauth."""
+    setattr(thermostat, scripted, value)
+    thermostat.wait_timeout = None
+    supervisor = make_supervisor()
+    seen = Seen(supervisor)
+    await clock.until(lambda: len(thermostat.logins) >= 3, limit=30)
+    assert supervisor.link_state is not LinkState.AUTH_FAILED
+    assert isinstance(supervisor.last_error, ConnectError)
+    assert not supervisor.available
+    assert seen.availability == []
+    if scripted == "busy":
+        assert isinstance(supervisor.last_error, ThermostatBusyError)
+        assert "too many clients" in str(supervisor.last_error)
+
+    setattr(thermostat, scripted, None)
+    await clock.until(is_ready(supervisor), limit=15)
+    assert seen.availability == [(True, None)]
 
 
 async def test_login_timeout_is_a_connect_error_not_auth(
@@ -946,7 +1085,6 @@ async def test_zones_added_live_and_removed_on_resync(
         Malformed.INVALID_JSON,
         Malformed.EVENT_NOT_OBJECT,
         Malformed.EVENT_BODY_NOT_OBJECT,
-        Malformed.NUMBER_VALUES,
         Malformed.NOT_UTF8,
     ],
 )
@@ -981,6 +1119,45 @@ async def test_well_formed_but_meaningless_events_change_nothing(
     assert supervisor.state == before
     assert len(seen.changes) == 1
     assert supervisor.stats.malformed_frames == 0
+    assert supervisor.link_state is LinkState.READY
+
+
+async def test_frames_the_reference_client_accepts_are_applied(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """The frames upstream applies and a strict decoder would drop: two events in one envelope,
+    an extra top-level key, numbers and booleans for strings, one bad field among good ones, and
+    a mode list of unknown codes (ignored, not emptying the modes)."""
+    supervisor, seen = await start(make_supervisor, clock)
+    modes = supervisor.state.supported_modes
+    thermostat.send_raw(
+        b'{"Event":{"IndoorTemperatureUpdated":{"zone_id":"1","indoor_temperature":"64.00"},'
+        b'"ZoneNameUpdated":{"zone_id":"2","zone_name":"Den"}}}\x00'
+    )
+    thermostat.send_raw(b'{"Event":{"FanModeUpdated":{"fan_mode":"3"}},"Sequence":12}\x00')
+    thermostat.send_malformed(Malformed.NUMBER_VALUES)  # zone_id 1, indoor_temperature 70.5
+    thermostat.send_raw(b'{"Event":{"IndoorRelativeHumidityUpdated":{"relative_humidity":41}}}\x00')
+    thermostat.send_event(
+        "TemperatureSetpointUpdated", {"zone_id": "2", "hold_type": "4", "heat_setpoint": "70"}
+    )
+    thermostat.send_event("SupportedZoneModesUpdated", {"modes": "9,8"})
+    await clock.settle()
+
+    state = supervisor.state
+    assert state.zones["1"].indoor_temperature == 70.5
+    assert state.zones["2"].name == "Den"
+    assert state.fan_mode is FanMode.CIRCULATE
+    assert state.relative_humidity == 41.0
+    assert state.zones["2"].heat_setpoint == 70.0
+    assert state.zones["2"].hold_type is HoldType.SCHEDULE
+    assert state.supported_modes == modes
+    assert supervisor.stats.malformed_frames == 0
+    assert supervisor.capture.dropped_fields == 2
+    assert set(supervisor.capture.unknown_values) == {
+        "TemperatureSetpointUpdated.hold_type=4",
+        "SupportedZoneModesUpdated.modes=9,8",
+    }
+    assert len(seen.changes) == 7
     assert supervisor.link_state is LinkState.READY
 
 

@@ -4,6 +4,10 @@ Home Assistant is onboarded and the entry added through the HTTP endpoints the f
 (scripts/develop_seed.py, loaded by path), states are read over the REST API, the thermostat is
 stopped and started again on the same port with the same certificate, and every string of ours is
 looked up through the websocket API as the frontend does.
+
+Home Assistant runs without --skip-pip from an environment that lacks our requirements, so it
+installs them itself, under its own constraints, as it does on a user's installation (from the
+wheels scripts/setup fetched, offline). Any warning that names steamloop fails the test.
 """
 
 from __future__ import annotations
@@ -15,11 +19,14 @@ import json
 import os
 import re
 import signal
+import site
 import socket
 import sys
 import time
+import venv
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
+from importlib.metadata import distribution
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -27,6 +34,7 @@ from typing import Any
 import aiohttp
 import pytest
 import yaml
+from packaging.requirements import Requirement
 
 from simulator.plant import Plant
 
@@ -48,6 +56,15 @@ _CHILD_ENV_DROP_PREFIXES = ("COV_CORE_", "COVERAGE_")
 _LOG_RECORD_START = re.compile(r"\n(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)")
 # Our code in a log record: the logger, a stack frame, or Home Assistant naming the integration.
 _OURS = re.compile(r"custom_components[./]steamloop|integration 'steamloop'")
+# Any mention of us: our modules, or the name on its own (not a path like .cache/steamloop-dev).
+_NAMES_US = re.compile(r"custom_components[./]steamloop|(?<![\w/.-])steamloop(?![\w-])")
+_LEVEL = re.compile(r"^\S+ \S+ (DEBUG|INFO|WARNING|ERROR|CRITICAL) ")
+# The one warning Home Assistant logs for every custom integration.
+_NOT_TESTED = "We found a custom integration steamloop which has not been tested by Home Assistant"
+MANIFEST = json.loads(
+    (ROOT / "custom_components" / "steamloop" / "manifest.json").read_text(encoding="utf-8")
+)
+WHEELS = Path(sys.prefix) / "steamloop-wheels"
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
@@ -118,7 +135,9 @@ def _output_file(path: Path) -> Iterator[int]:
         os.close(fd)
 
 
-async def _spawn(name: str, args: list[str], output: Path, cwd: Path) -> Child:
+async def _spawn(
+    name: str, args: list[str], output: Path, cwd: Path, env: Mapping[str, str] | None = None
+) -> Child:
     """Start a child process with its output in a file."""
     with _output_file(output) as fd:
         process = await asyncio.create_subprocess_exec(
@@ -127,7 +146,7 @@ async def _spawn(name: str, args: list[str], output: Path, cwd: Path) -> Child:
             stdout=fd,
             stderr=fd,
             cwd=cwd,
-            env=_child_env(),
+            env=_child_env() | dict(env or {}),
         )
     return Child(name, process, output)
 
@@ -315,13 +334,72 @@ def _flatten(tree: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, str]]:
 
 
 def _check_log(path: Path) -> None:
-    """Fail on blocking calls or errors of ours in a Home Assistant log."""
+    """Fail on blocking calls of ours, or any warning or error naming steamloop."""
     text = path.read_text(encoding="utf-8", errors="replace")
-    records = [record for record in _LOG_RECORD_START.split(text) if _OURS.search(record)]
-    blocking = [record for record in records if "Detected blocking call" in record]
+    records = _LOG_RECORD_START.split(text)
+    blocking = [r for r in records if _OURS.search(r) and "Detected blocking call" in r]
     assert not blocking, "\n".join(blocking)
-    errors = [record for record in records if " ERROR " in record.split("\n", 1)[0]]
-    assert not errors, "\n".join(errors)
+    warnings = [
+        record
+        for record in records
+        if (level := _LEVEL.match(record)) is not None
+        and level.group(1) in {"WARNING", "ERROR", "CRITICAL"}
+        and _NAMES_US.search(record.replace(_NOT_TESTED, ""))
+    ]
+    assert not warnings, "\n".join(warnings)
+    # Home Assistant installed our requirements itself, under its constraints.
+    for requirement in MANIFEST["requirements"]:
+        assert f"Attempting install of {requirement}" in text
+
+
+def _not_ours_to_install() -> str:
+    """Return what Home Assistant itself requires, but ours, for --skip-pip-packages.
+
+    This environment has what the test's instance loads, not every requirement of the built-in
+    integrations and auth modules; installing those offline would fail, and is not ours to test.
+    """
+    import homeassistant.auth.mfa_modules.notify  # noqa: PLC0415
+    import homeassistant.auth.mfa_modules.totp  # noqa: PLC0415
+
+    root = Path(homeassistant.auth.__file__).parent.parent
+    requirements = [
+        *homeassistant.auth.mfa_modules.totp.REQUIREMENTS,
+        *homeassistant.auth.mfa_modules.notify.REQUIREMENTS,
+    ]
+    for manifest in (root / "components").glob("*/manifest.json"):
+        requirements += json.loads(manifest.read_text(encoding="utf-8")).get("requirements", [])
+    ours = {Requirement(r).name.lower() for r in MANIFEST["requirements"]}
+    names = {Requirement(r).name for r in requirements} - {""}
+    return ",".join(sorted(name for name in names if name.lower() not in ours))
+
+
+def _home_assistant_python(tmp: Path) -> tuple[Path, Path]:
+    """Return a Python with this environment minus our requirements, and its site-packages.
+
+    A fresh venv sees this environment's packages through a directory of links that leaves
+    out the distributions the manifest requires, so Home Assistant finds them missing and
+    installs them into the venv, the way it does in a user's virtual environment.
+    """
+    if not any(WHEELS.glob("*.whl")):
+        pytest.fail(f"no wheels of our requirements in {WHEELS}: run scripts/setup")
+    hidden: set[str] = set()
+    for text in MANIFEST["requirements"]:
+        files = distribution(Requirement(text).name).files or []
+        hidden |= {file.parts[0] for file in files}
+    env = tmp / "ha-env"
+    venv.create(env, symlinks=True, with_pip=False)
+    packages = next((env / "lib").glob("python3*/site-packages"))
+    view = tmp / "ha-env-view"
+    view.mkdir()
+    for directory in filter(Path.is_dir, map(Path, site.getsitepackages())):
+        for entry in directory.iterdir():
+            keep = entry.name not in hidden and entry.suffix != ".pth"
+            if keep and entry.name != "__pycache__" and not (view / entry.name).exists():
+                (view / entry.name).symlink_to(entry)
+    (packages / "steamloop-e2e-view.pth").write_text(f"{view}\n", encoding="utf-8")
+    # Home Assistant runs `python -m uv`; the uv module looks for its binary next to python.
+    (env / "bin" / "uv").symlink_to(Path(sys.executable).parent / "uv")
+    return env / "bin" / "python", packages
 
 
 async def _our_entities(api: Api) -> tuple[list[str], list[str]]:
@@ -359,11 +437,15 @@ async def _scenario(tmp_path: Path, url: str, children: list[Child]) -> None:
     simulator, thermostat = await _start_simulator(tmp_path, 0, pki)
     children.append(simulator)
     config = tmp_path / "config"
+    python, packages = _home_assistant_python(tmp_path)
+    skip = _not_ours_to_install()
     hass = await _spawn(
         "Home Assistant",
-        [sys.executable, "-m", "homeassistant", "-c", str(config), "--skip-pip"],
+        [str(python), "-m", "homeassistant", "-c", str(config), "--skip-pip-packages", skip],
         tmp_path / "hass.out",
         config,
+        # Home Assistant's own uv, offline: our requirements come from the fetched wheels.
+        {"UV_OFFLINE": "1", "UV_FIND_LINKS": str(WHEELS), "UV_NO_CONFIG": "1"},
     )
     children.append(hass)
 
@@ -378,6 +460,9 @@ async def _scenario(tmp_path: Path, url: str, children: list[Child]) -> None:
         assert added == f"steamloop entry added: Thermostat {HOST}"
         entries = await api.get("/api/config/config_entries/entry", domain="steamloop")
         assert [entry["state"] for entry in entries] == ["loaded"]
+        for requirement in MANIFEST["requirements"]:
+            name = Requirement(requirement).name
+            assert list(packages.glob(f"{name}-*.dist-info")), f"{name} not installed by HA"
 
         async with api.websocket():
             climates, linked = await _our_entities(api)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import re
 import signal
 import sys
@@ -177,3 +178,38 @@ async def test_serves_a_given_certificate_and_client_ca(
     await stop(proc)
     names = await loop.run_in_executor(None, lambda: sorted(p.name for p in written.iterdir()))
     assert names == ["ca.pem", "client.pem", "server.pem"]
+
+
+async def test_replay_serves_a_captured_session(
+    socket_enabled: None, processes: list[asyncio.subprocess.Process], tmp_path: Path
+) -> None:
+    """scripts/simulator --replay FILE answers a login with the captured thermostat frames."""
+    frames = [
+        {"t": 0.5, "dir": "rx", "frame": '{"Response":{"LoginResponse":{"status":"1"}}}'},
+        {"t": 0.6, "dir": "rx", "frame": '{"Event":{"ZoneAdded":{"zone_id":"7"}}}'},
+        {
+            "t": 0.7,
+            "dir": "rx",
+            "frame": '{"Event":{"ZoneNameUpdated":{"zone_id":"7","zone_name":"Loft"}}}',
+        },
+    ]
+    capture = tmp_path / "download.json"
+    capture.write_text(json.dumps({"data": {"capture": {"frames": frames}}}))
+    proc = await start("--port", "0", "--open", "--key", KEY, "--replay", str(capture))
+    processes.append(proc)
+    banner = await read_banner(proc)
+    assert proc.stdout is not None
+    async with asyncio.timeout(DEADLINE):
+        line = (await proc.stdout.readline()).decode().strip()
+    assert line == "replaying 2 captured frames at every login"
+
+    client = await PlainClient.connect(int(banner["port"]), chain_pem=None)
+    try:
+        burst = await client.login_and_sync_count(KEY, 2)
+        assert burst == [
+            ("ZoneAdded", {"zone_id": "7"}),
+            ("ZoneNameUpdated", {"zone_id": "7", "zone_name": "Loft"}),
+        ]
+    finally:
+        await client.close()
+    await stop(proc)

@@ -108,6 +108,52 @@ async def test_a_wrong_key_is_rejected(
     assert await client.login("test-key") == {"Response": {"LoginResponse": {"status": "1"}}}
 
 
+async def test_scripted_login_reply_still_sends_the_burst(
+    thermostat: Simulator, connect: Connect
+) -> None:
+    """login_response replaces the reply's body; the burst follows as for any accepted login."""
+    thermostat.login_response = {"status": " 01"}
+    client = await connect(thermostat)
+    assert await client.login("test-key") == {"Response": {"LoginResponse": {"status": " 01"}}}
+    assert (await client.event())[0] == "ZoneAdded"
+    assert thermostat.connected[0].logged_in
+
+
+async def test_a_busy_thermostat_turns_every_login_away(
+    thermostat: Simulator, connect: Connect
+) -> None:
+    """busy answers every login, right key included, with an Error, and logs nobody in."""
+    thermostat.busy = "too many clients"
+    client = await connect(thermostat)
+    assert await client.login("test-key") == {
+        "Response": {"Error": {"error_type": "2", "description": "too many clients"}}
+    }
+    assert not thermostat.connected[0].logged_in
+    thermostat.busy = None
+    assert await client.login("test-key") == {"Response": {"LoginResponse": {"status": "1"}}}
+
+
+async def test_replay_replaces_the_burst(thermostat: Simulator, connect: Connect) -> None:
+    """With replay set, an accepted login gets exactly those frames (and the extras) as burst."""
+    thermostat.replay = [b'{"Event":{"ZoneAdded":{"zone_id":"9"}}}\x00']
+    thermostat.burst_extras.append(b'{"Event":{"FanModeUpdated":{"fan_mode":"2"}}}\x00')
+    client = await connect(thermostat)
+    assert await client.login_and_sync_count("test-key", 2) == [
+        ("ZoneAdded", {"zone_id": "9"}),
+        ("FanModeUpdated", {"fan_mode": "2"}),
+    ]
+
+
+async def test_an_empty_replay_sends_no_burst(thermostat: Simulator, connect: Connect) -> None:
+    """A capture with nothing after its login reply: the login is answered, nothing follows."""
+    thermostat.replay = []
+    client = await connect(thermostat)
+    assert await client.login("test-key") == {"Response": {"LoginResponse": {"status": "1"}}}
+    await client.heartbeat()
+    await thermostat.wait_for_heartbeats(1)
+    assert thermostat.connected[0].frames_sent == 1
+
+
 async def test_an_empty_key_is_rejected_outside_pairing_mode(
     thermostat: Simulator, connect: Connect
 ) -> None:

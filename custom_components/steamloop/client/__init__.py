@@ -5,6 +5,7 @@ This package never imports Home Assistant; everything the integration uses is re
 
 from __future__ import annotations
 
+from .capture import Capture
 from .codec import (
     HEARTBEAT,
     MAX_FRAME,
@@ -17,6 +18,7 @@ from .codec import (
     Request,
     Response,
     decode,
+    decode_all,
     encode,
     format_number,
     heartbeat,
@@ -38,6 +40,7 @@ from .errors import (
     PairingTimeoutError,
     ProtocolError,
     SteamloopError,
+    ThermostatBusyError,
 )
 from .models import ActivityStatus, FanMode, HoldType, ZoneMode
 from .session import LinkStats, PairingResult, ProbeResult, Session, pair, probe
@@ -62,6 +65,7 @@ __all__ = [
     "TERMINATOR",
     "ActivityStatus",
     "AuthenticationError",
+    "Capture",
     "CertificateMismatchError",
     "Change",
     "ClientIdentity",
@@ -88,6 +92,7 @@ __all__ = [
     "Session",
     "SteamloopError",
     "Supervisor",
+    "ThermostatBusyError",
     "ThermostatState",
     "TlsTransport",
     "Transport",
@@ -95,6 +100,7 @@ __all__ = [
     "ZoneMode",
     "build_ssl_context",
     "decode",
+    "decode_all",
     "encode",
     "format_number",
     "heartbeat",

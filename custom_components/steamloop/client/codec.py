@@ -29,10 +29,15 @@ _CLOSE: Final = b"}"
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """An unsolicited state update from the thermostat."""
+    """An unsolicited state update from the thermostat.
+
+    ``dropped`` names the fields whose value the decoder could not turn into text (an object or
+    a list), so the state can count them with the fields it rejects itself.
+    """
 
     name: str
     fields: Mapping[str, str]
+    dropped: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +64,7 @@ class Heartbeat:
 type Message = Event | Response | Request | Heartbeat
 
 HEARTBEAT: Final = Heartbeat()
+_HEARTBEAT_ONLY: Final[tuple[Message, ...]] = (HEARTBEAT,)
 
 _ENVELOPES: Final[dict[str, type[Event | Response | Request]]] = {
     "Event": Event,
@@ -132,12 +138,17 @@ class FrameSplitter:
         raise ProtocolError(msg)
 
 
-# One flat function on purpose: this is the hot path of every burst, and calls cost.
-def decode(frame: bytes) -> Message | None:  # noqa: C901, PLR0911
-    """Parse one frame into a typed message, or return None when it is malformed.
+# The fast path is one flat function on purpose: it runs for every frame of every burst.
+def decode_all(frame: bytes) -> tuple[Message, ...]:  # noqa: C901
+    """Parse one frame into every message it carries; empty when it carries none. Never raises.
 
     The JSON is taken from the first ``{`` to the last ``}``, so stray bytes around it are
-    tolerated. Never raises.
+    tolerated. The decoder is as lenient as the reference client: every known envelope in the
+    object is read and unknown top-level keys are ignored; an envelope may carry several names
+    (two events in one ``Event``); a number or a boolean where the protocol has a string becomes
+    that string (``64.5`` -> ``"64.5"``, ``true`` -> ``"1"``, ``null`` -> ``""``, which means
+    "not reported"). A value that is an object or a list is left out and named in
+    ``Event.dropped``. Whether a value means anything is the state's business, not the codec's.
     """
     try:
         obj = orjson.loads(frame)
@@ -146,26 +157,78 @@ def decode(frame: bytes) -> Message | None:  # noqa: C901, PLR0911
     if type(obj) is not dict:
         obj = _loads_trimmed(frame)
         if type(obj) is not dict:
-            return None
-    if len(obj) != 1:
-        return None
-    (kind,) = obj
-    body = obj[kind]
-    if type(body) is not dict:
-        return None
-    cls = _ENVELOPES.get(kind)
-    if cls is None:
-        return HEARTBEAT if kind == "Heartbeat" else None
-    if len(body) != 1:
-        return None
-    (name,) = body
-    fields = body[name]
-    if not name or type(fields) is not dict:
-        return None
-    for value in fields.values():
-        if type(value) is not str:
-            return None
-    return cls(name, fields)
+            return ()
+    if len(obj) == 1:
+        (kind,) = obj
+        body = obj[kind]
+        if type(body) is dict:
+            cls = _ENVELOPES.get(kind)
+            if cls is None:
+                if kind == "Heartbeat":
+                    return _HEARTBEAT_ONLY
+                return ()
+            if len(body) == 1:
+                (name,) = body
+                fields = body[name]
+                if name and type(fields) is dict:
+                    for value in fields.values():
+                        if type(value) is not str:
+                            break
+                    else:
+                        return (cls(name, fields),)
+    return _decode_lenient(obj)
+
+
+def decode(frame: bytes) -> Message | None:
+    """Return the first message a frame carries, or None; see ``decode_all``."""
+    messages = decode_all(frame)
+    return messages[0] if messages else None
+
+
+def _decode_lenient(obj: dict[str, object]) -> tuple[Message, ...]:
+    """Read every known envelope of an object that is not the one-message, all-text usual."""
+    messages: list[Message] = []
+    for kind, body in obj.items():
+        if type(body) is not dict:
+            continue
+        cls = _ENVELOPES.get(kind)
+        if cls is None:
+            if kind == "Heartbeat":
+                messages.append(HEARTBEAT)
+            continue
+        for name, raw in body.items():
+            if not name or type(raw) is not dict:
+                continue
+            fields: dict[str, str] = {}
+            dropped: list[str] = []
+            for key, value in raw.items():
+                text = _as_text(value)
+                if text is None:
+                    dropped.append(key)
+                else:
+                    fields[key] = text
+            if cls is Event:
+                messages.append(Event(name, fields, tuple(dropped)))
+            else:
+                messages.append(cls(name, fields))
+    return tuple(messages)
+
+
+def _as_text(value: object) -> str | None:
+    """Return a JSON scalar in the protocol's string form, or None for an object or a list."""
+    kind = type(value)
+    if kind is str:
+        return value  # type: ignore[return-value]
+    if kind is bool:
+        return "1" if value else "0"
+    if kind is int:
+        return str(value)
+    if kind is float:
+        number: float = value  # type: ignore[assignment]
+        return str(int(number)) if number.is_integer() else repr(number)
+    if value is None:
+        return ""
+    return None
 
 
 def _loads_trimmed(frame: bytes) -> object:

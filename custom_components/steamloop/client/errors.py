@@ -14,6 +14,10 @@ class ConnectError(SteamloopError):
     """Could not connect, the link was lost, the login timed out or the peer went silent."""
 
 
+class ThermostatBusyError(ConnectError):
+    """The thermostat answered the login with an Error that does not concern the key."""
+
+
 class AuthenticationError(SteamloopError):
     """The thermostat rejected the secret key."""
 

@@ -8,13 +8,16 @@ when the link ends, for whatever reason, ``wait_closed`` tells why and the owner
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
 from . import codec
+from .capture import Capture
 from .codec import Event, FrameSplitter, Message, Request, Response
 from .errors import (
     AuthenticationError,
@@ -22,6 +25,7 @@ from .errors import (
     PairingError,
     PairingTimeoutError,
     SteamloopError,
+    ThermostatBusyError,
 )
 from .state import ThermostatState
 from .transport import Link, Transport
@@ -40,6 +44,14 @@ PAIRING_TIMEOUT: Final = 120.0
 PAIRING_RETRY: Final = 5.0
 PROBE_TIMEOUT: Final = 15.0
 READ_SIZE: Final = 65536
+# Bytes written but not yet taken by the peer: past this a write waits for them (up to
+# WRITE_TIMEOUT), and a further command is refused rather than queued behind them.
+MAX_BACKLOG: Final = 16384
+# An Error reply to a login is a refusal of the key only when it says so; anything else (too many
+# clients, busy, an unknown error) is worth another try.
+_REFUSAL_WORDS: Final = re.compile(
+    r"key|secret|auth|credential|password|denied|forbidden|permission|pair", re.IGNORECASE
+)
 _TEXT_LIMIT: Final = 80
 
 
@@ -57,6 +69,8 @@ class LinkStats:
     frames_sent: int = 0
     malformed_frames: int = 0
     heartbeats_sent: int = 0
+    silence_bound: float = SILENCE_TIMEOUT
+    refreshes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +99,7 @@ class _PairingRefusedError(PairingError):
 class Session:
     """One link: reads frames, answers the login or pairing handshake, collects the burst."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - keyword-only: what the supervisor shares across links
         self,
         link: Link,
         *,
@@ -93,15 +107,22 @@ class Session:
         stats: LinkStats | None = None,
         generation: int = 0,
         silence_timeout: float = SILENCE_TIMEOUT,
+        capture: Capture | None = None,
     ) -> None:
         """Start reading `link`; events go to `staging` until `go_live` names a sink."""
         self.link = link
         self.name = name
         self.stats = stats if stats is not None else LinkStats()
+        self.capture = capture if capture is not None else Capture()
         self.generation = generation
         self.staging = ThermostatState()
         self.silent = False
         self._loop = asyncio.get_running_loop()
+        self.capture.bind_clock(self._loop.time)
+        # A write waits (and may time out) once this much is unsent, rather than at 64 KiB; a
+        # transport that cannot say keeps its own limit, and the backlog check still applies.
+        with contextlib.suppress(NotImplementedError):
+            link.writer.transport.set_write_buffer_limits(high=MAX_BACKLOG)
         self._splitter = FrameSplitter()
         self._sink: EventSink | None = None
         self._secret = ""
@@ -145,6 +166,20 @@ class Session:
         finally:
             await self.link.close()
 
+    @property
+    def silence_timeout(self) -> float:
+        """Return how long the link may go without a frame before it ends as silent."""
+        return self._silence_timeout
+
+    @silence_timeout.setter
+    def silence_timeout(self, seconds: float) -> None:
+        """Change the silence bound; it counts from the last frame, as before."""
+        self._silence_timeout = seconds
+        if self._silence is not None:
+            self._silence.cancel()
+            delay = max(seconds - self._idle_for(), 0.0)
+            self._silence = self._loop.call_later(delay, self._check_silence)
+
     def go_live(self, sink: EventSink) -> None:
         """Send every further event to `sink` instead of the staging state."""
         self._sink = sink
@@ -160,9 +195,23 @@ class Session:
             if writer.transport.is_closing():
                 msg = f"{self.name}: link is closing"
                 raise ConnectError(msg)
+            if writer.transport.get_write_buffer_size() >= MAX_BACKLOG:
+                # The peer is not reading: queueing more would only apply it later, or never.
+                msg = f"{self.name}: the thermostat is not taking frames; nothing was sent"
+                raise ConnectError(msg)
             writer.write(frame)
+            self.capture.frame("tx", frame[: -len(codec.TERMINATOR)])
             async with asyncio.timeout(WRITE_TIMEOUT):
                 await writer.drain()
+        except TimeoutError as err:
+            # The frame is still queued on a link that looks up; it must not be applied minutes
+            # later, so the link goes (taking the queue with it) and the owner re-syncs.
+            error = ConnectError(
+                f"{self.name}: the thermostat did not take a frame within {WRITE_TIMEOUT:g} s;"
+                " the link is reset so it is not applied later"
+            )
+            self._end(error)
+            raise error from err
         except (OSError, RuntimeError) as err:
             msg = f"{self.name}: write failed: {err!r}"
             raise ConnectError(msg) from err
@@ -173,6 +222,7 @@ class Session:
     async def login(self, secret_key: str) -> None:
         """Log in; AuthenticationError when the key is refused, ConnectError on anything else."""
         self._secret = secret_key
+        self.capture.hide(secret_key)
         try:
             async with asyncio.timeout(LOGIN_TIMEOUT):
                 await self._exchange(codec.login(secret_key), self._on_login_reply)
@@ -244,28 +294,35 @@ class Session:
             waiter.set_result(result)
 
     def _on_login_reply(self, message: Message) -> bool:
+        """Apply the login-reply policy (see the supervisor's docstring) to a candidate reply."""
         if not isinstance(message, Response):
             return False
         if message.name == "LoginResponse":
-            status = message.fields.get("status")
-            if status == "1":
-                self._resolve("")
-            elif status is None:
-                # A reply without a status says nothing about the key; retrying is the safe bet.
-                self._resolve(ConnectError(f"{self.name}: LoginResponse without a status"))
+            self._resolve(self._login_verdict(message.fields.get("status")))
+            return True
+        if message.name == "Error":
+            detail = self._error(message)
+            if _REFUSAL_WORDS.search(detail):
+                self._resolve(AuthenticationError(f"the thermostat refused the login: {detail}"))
             else:
                 self._resolve(
-                    AuthenticationError(
-                        f"the thermostat rejected the key (status {self._text(status)})"
+                    ThermostatBusyError(
+                        f"{self.name}: the thermostat turned the login away: {detail}"
                     )
                 )
             return True
-        if message.name == "Error":
-            self._resolve(
-                AuthenticationError(f"the thermostat refused the login: {self._error(message)}")
-            )
-            return True
         return False
+
+    def _login_verdict(self, status: str | None) -> str | SteamloopError:
+        """Read a LoginResponse status the way the state reads codes: padding and zeros allowed."""
+        code = login_status(status)
+        if code == 1:
+            return ""
+        if code is None:
+            # No status, an empty one or text says nothing about the key: try again.
+            shown = "none" if status is None else repr(self._text(status))
+            return ConnectError(f"{self.name}: LoginResponse with an unreadable status ({shown})")
+        return AuthenticationError(f"the thermostat rejected the key (status {code})")
 
     def _on_pairing_reply(self, message: Message) -> bool:
         if isinstance(message, Request) and message.name == "SetSecretKey":
@@ -362,17 +419,19 @@ class Session:
         self.stats.frames_received += 1
         # Any frame, even one we cannot parse, shows the thermostat is alive.
         self._last_frame = self._loop.time()
+        self.capture.frame("rx", frame)
         if _LOGGER.isEnabledFor(logging.DEBUG):
             _LOGGER.debug("%s RX %s", self.name, codec.redact(frame))
-        message = codec.decode(frame)
-        if message is None:
+        messages = codec.decode_all(frame)
+        if not messages:
             self.stats.malformed_frames += 1
             _LOGGER.debug("%s dropped a malformed frame", self.name)
             return
-        try:
-            self._dispatch(message)
-        except Exception:
-            _LOGGER.exception("%s failed to handle a %s", self.name, type(message).__name__)
+        for message in messages:
+            try:
+                self._dispatch(message)
+            except Exception:
+                _LOGGER.exception("%s failed to handle a %s", self.name, type(message).__name__)
 
     def _dispatch(self, message: Message) -> None:
         if self._expect is not None and self._expect(message):
@@ -381,9 +440,19 @@ class Session:
             if self._sink is not None:
                 self._sink(self.generation, message)
             else:
-                self.staging.apply(message)
+                self.staging.apply(message, self.capture)
         elif isinstance(message, Response | Request):
             _LOGGER.debug("%s ignored %s %s", self.name, type(message).__name__, message.name)
+
+
+def login_status(status: str | None) -> int | None:
+    """Return a LoginResponse status as a number ("01" and " 1" are 1); None when unreadable."""
+    if status is None or not status.strip():
+        return None
+    try:
+        return int(status)
+    except ValueError:
+        return None
 
 
 async def pair(

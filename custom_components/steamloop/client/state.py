@@ -1,25 +1,34 @@
 """Thermostat state: zones and system fields, updated in place, each update reporting its Change.
 
-``ThermostatState.apply`` owns the field-level validation of events: a value that does not parse
-leaves the state untouched and reports an empty Change. An empty value on the wire means the
-thermostat reports none, so the field becomes None. An event for a zone not seen yet creates the
-zone (reported as added), because the order of the thermostat's burst is not guaranteed.
+``ThermostatState.apply`` owns the field-level validation of events, and is as lenient as the
+reference client while keeping every field typed: each field of an event is parsed on its own, so
+a value that does not parse drops that field only (counted in the Capture) and the event's valid
+fields still apply. An empty value on the wire means the thermostat reports none, so the field
+becomes None. An event for a zone not seen yet creates the zone (reported as added), because the
+order of the thermostat's burst is not guaranteed; at most ``MAX_ZONES`` zones are kept, and events
+for zones beyond that, or with an unusable id, are ignored and counted.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 from typing import Final
 
+from .capture import Capture
 from .codec import Event
 from .models import ActivityStatus, FanMode, HoldType, ZoneMode
 
 _LOGGER = logging.getLogger(__name__)
+
+# The largest zoning panels drive a handful of zones; this bound only stops a broken peer from
+# creating entities without end.
+MAX_ZONES: Final = 32
+MAX_ZONE_ID: Final = 32
 
 ZONE_FIELDS: Final = (
     "name",
@@ -148,18 +157,36 @@ class ThermostatState:
             self.heating,
         )
 
-    def apply(self, event: Event) -> Change:
-        """Apply one event; unknown events and invalid values change nothing."""
-        handler = _HANDLERS.get(event.name)
-        if handler is None:
+    def apply(self, event: Event, capture: Capture | None = None) -> Change:
+        """Apply one event's valid fields; unknown events and invalid values change nothing.
+
+        What was skipped (an unknown event, field or value, a missing field, a refused zone) is
+        counted in `capture` when one is given.
+        """
+        notes = capture if capture is not None else _UNRECORDED
+        spec = _EVENTS.get(event.name)
+        if spec is None:
+            notes.unknown_event(event.name)
             return NO_CHANGE
-        try:
-            return handler(self, event.fields)
-        except KeyError as err:
-            _LOGGER.debug("Ignoring %s without %s", event.name, err)
-        except (ValueError, TypeError) as err:
-            _LOGGER.debug("Ignoring %s: %s", event.name, err)
-        return NO_CHANGE
+        zoned, parsers = spec
+        values, zone_id = _parse(event, parsers, notes, zoned=zoned)
+        if not values and parsers:
+            # Only setpoint updates are partial: one naming none of its fields still says the
+            # zone exists. Every other event needs its field; and one whose fields were all
+            # rejected changes nothing (it creates no zone either).
+            if event.name != _PARTIAL_EVENT:
+                for key in parsers:
+                    if key not in event.fields:
+                        notes.missing(event.name, key)
+                return NO_CHANGE
+            if any(key in event.fields for key in parsers):
+                return NO_CHANGE
+        if not zoned:
+            return self._update_system(values)
+        if zone_id is None:
+            notes.missing(event.name, "zone_id")
+            return NO_CHANGE
+        return self._update_zone(zone_id, values, notes)
 
     def sync_from(self, fresh: ThermostatState) -> Change:
         """Make this state equal to ``fresh`` in place, keeping existing Zone objects."""
@@ -190,13 +217,20 @@ class ThermostatState:
                 system.append(name)
         return Change(frozenset(changed), frozenset(system), frozenset(added), frozenset(removed))
 
-    def _update_zone(self, zone_id: str, values: tuple[tuple[str, object], ...]) -> Change:
-        """Set already-validated zone fields, creating the zone when it is new."""
-        if not zone_id:
-            msg = "empty zone_id"
-            raise _InvalidValueError(msg)
+    def _update_zone(
+        self, zone_id: str, values: list[tuple[str, object]], notes: Capture
+    ) -> Change:
+        """Set already-validated zone fields, creating the zone when it is new and allowed."""
         zone = self.zones.get(zone_id)
         if zone is None:
+            if (
+                not zone_id.strip()
+                or len(zone_id) > MAX_ZONE_ID
+                or not zone_id.isprintable()
+                or len(self.zones) >= MAX_ZONES
+            ):
+                notes.refused_zone(zone_id)
+                return NO_CHANGE
             zone = Zone(zone_id)
             for name, value in values:
                 setattr(zone, name, value)
@@ -209,81 +243,61 @@ class ThermostatState:
                 differs = True
         return _zone_changed(zone_id) if differs else NO_CHANGE
 
-    def _update_system(self, name: str, value: object) -> Change:
-        """Set one validated system field."""
-        if getattr(self, name) == value:
-            return NO_CHANGE
-        setattr(self, name, value)
-        return _SYSTEM_CHANGE[name]
-
-    def _on_zone_added(self, fields: Mapping[str, str]) -> Change:
-        return self._update_zone(fields["zone_id"], ())
-
-    def _on_zone_name(self, fields: Mapping[str, str]) -> Change:
-        return self._update_zone(fields["zone_id"], (("name", _text(fields["zone_name"])),))
-
-    def _on_indoor_temperature(self, fields: Mapping[str, str]) -> Change:
-        value = _number(fields, "indoor_temperature")
-        return self._update_zone(fields["zone_id"], (("indoor_temperature", value),))
-
-    def _on_setpoint(self, fields: Mapping[str, str]) -> Change:
-        values: list[tuple[str, object]] = [
-            (name, _number(fields, name))
-            for name in ("heat_setpoint", "cool_setpoint")
-            if name in fields
-        ]
-        if "deadband" in fields:
-            values.append(("deadband", _number(fields, "deadband", low=0.0)))
-        if "hold_type" in fields:
-            values.append(("hold_type", _member(HoldType, fields, "hold_type")))
-        return self._update_zone(fields["zone_id"], tuple(values))
-
-    def _on_zone_mode(self, fields: Mapping[str, str]) -> Change:
-        mode = _member(ZoneMode, fields, "zone_mode")
-        return self._update_zone(fields["zone_id"], (("mode", mode),))
-
-    def _on_supported_modes(self, fields: Mapping[str, str]) -> Change:
-        modes: dict[ZoneMode, None] = {}
-        for token in fields["modes"].split(","):
-            try:
-                mode = _enum(ZoneMode, token)
-            except ValueError:
-                continue
-            if mode is not None:
-                modes[mode] = None
-        return self._update_system("supported_modes", tuple(modes))
-
-    def _on_fan_mode(self, fields: Mapping[str, str]) -> Change:
-        return self._update_system("fan_mode", _member(FanMode, fields, "fan_mode"))
-
-    def _on_emergency_heat(self, fields: Mapping[str, str]) -> Change:
-        return self._update_system("emergency_heat", _text(fields["emergency_heat"]))
-
-    def _on_humidity(self, fields: Mapping[str, str]) -> Change:
-        value = _number(fields, "relative_humidity", low=0.0, high=100.0)
-        return self._update_system("relative_humidity", value)
-
-    def _on_cooling(self, fields: Mapping[str, str]) -> Change:
-        return self._update_system("cooling", _member(ActivityStatus, fields, "cooling_active"))
-
-    def _on_heating(self, fields: Mapping[str, str]) -> Change:
-        return self._update_system("heating", _member(ActivityStatus, fields, "heating_active"))
+    def _update_system(self, values: list[tuple[str, object]]) -> Change:
+        """Set validated system fields."""
+        change = NO_CHANGE
+        for name, value in values:
+            if getattr(self, name) != value:
+                setattr(self, name, value)
+                change = change.merge(_SYSTEM_CHANGE[name])
+        return change
 
 
-_HANDLERS: Final[dict[str, Callable[[ThermostatState, Mapping[str, str]], Change]]] = {
-    "ZoneAdded": ThermostatState._on_zone_added,  # noqa: SLF001
-    "ZoneNameUpdated": ThermostatState._on_zone_name,  # noqa: SLF001
-    "IndoorTemperatureUpdated": ThermostatState._on_indoor_temperature,  # noqa: SLF001
-    "TemperatureSetpointUpdated": ThermostatState._on_setpoint,  # noqa: SLF001
-    "ZoneModeUpdated": ThermostatState._on_zone_mode,  # noqa: SLF001
-    "SupportedZoneModesUpdated": ThermostatState._on_supported_modes,  # noqa: SLF001
-    "FanModeUpdated": ThermostatState._on_fan_mode,  # noqa: SLF001
-    "EmergencyHeatUpdated": ThermostatState._on_emergency_heat,  # noqa: SLF001
-    "IndoorRelativeHumidityUpdated": ThermostatState._on_humidity,  # noqa: SLF001
-    "CoolingStatusUpdated": ThermostatState._on_cooling,  # noqa: SLF001
-    "HeatingStatusUpdated": ThermostatState._on_heating,  # noqa: SLF001
-}
-KNOWN_EVENTS: Final = frozenset(_HANDLERS)
+type _Parser = tuple[str, Callable[[str], object], Callable[[str], list[str]] | None]
+
+
+class _Unrecorded(Capture):
+    """Stands in when nobody records: every surprise is logged at DEBUG, nothing is kept."""
+
+    def __init__(self) -> None:
+        super().__init__(frames=0)
+
+    def _note(self, table: dict[str, int], key: str, message: str) -> None:
+        del table
+        _LOGGER.debug(message, key)
+
+
+_UNRECORDED: Final = _Unrecorded()
+
+
+def _parse(
+    event: Event, parsers: dict[str, _Parser], notes: Capture, *, zoned: bool
+) -> tuple[list[tuple[str, object]], str | None]:
+    """Parse each field of an event on its own; return the valid (attribute, value) pairs."""
+    name = event.name
+    values: list[tuple[str, object]] = []
+    zone_id: str | None = None
+    for key, raw in event.fields.items():
+        parser = parsers.get(key)
+        if parser is None:
+            if zoned and key == "zone_id":
+                zone_id = raw
+            else:
+                notes.unknown_field(name, key)
+            continue
+        attr, parse, unknown = parser
+        try:
+            value = parse(raw)
+        except ValueError:
+            notes.unknown_value(name, key, raw)
+            continue
+        if unknown is not None:
+            for token in unknown(raw):
+                notes.unknown_token(name, key, token)
+        values.append((attr, value))
+    for key in event.dropped:
+        notes.dropped(name, key)
+    return values, zone_id
 
 
 def _text(raw: str) -> str | None:
@@ -291,15 +305,8 @@ def _text(raw: str) -> str | None:
     return raw if raw.strip() else None
 
 
-def _number(
-    fields: Mapping[str, str],
-    name: str,
-    *,
-    low: float = -math.inf,
-    high: float = math.inf,
-) -> float | None:
+def _number(raw: str, low: float = -math.inf, high: float = math.inf) -> float | None:
     """Parse a finite number within [low, high]; an empty value is None."""
-    raw = fields[name]
     if not raw.strip():
         return None
     try:
@@ -307,19 +314,101 @@ def _number(
     except ValueError:
         value = math.nan
     if not (math.isfinite(value) and low <= value <= high):
-        msg = f"{name}={_short(raw)} is not a number in range"
+        msg = f"{_short(raw)} is not a number in range"
         raise _InvalidValueError(msg)
     return value
 
 
-def _member[E: StrEnum](enum: type[E], fields: Mapping[str, str], name: str) -> E | None:
-    """Parse an enum field; an empty value is None."""
-    raw = fields[name]
-    try:
-        return _enum(enum, raw)
-    except ValueError:
-        msg = f"{name}={_short(raw)} is not a valid {enum.__name__}"
-        raise _InvalidValueError(msg) from None
+def _deadband(raw: str) -> float | None:
+    return _number(raw, low=0.0)
+
+
+def _humidity(raw: str) -> float | None:
+    return _number(raw, low=0.0, high=100.0)
+
+
+def _member[E: StrEnum](enum: type[E]) -> Callable[[str], E | None]:
+    """Return a parser for an enum field; an empty value is None."""
+
+    def parse(raw: str) -> E | None:
+        try:
+            return _enum(enum, raw)
+        except ValueError:
+            msg = f"{_short(raw)} is not a valid {enum.__name__}"
+            raise _InvalidValueError(msg) from None
+
+    return parse
+
+
+def _modes(raw: str) -> tuple[ZoneMode, ...]:
+    """Parse a comma list of zone modes, skipping unknown ones.
+
+    An empty list means none reported; a list in which nothing is a known mode is an invalid
+    value (ignored), so a newer firmware's codes never empty the modes the client knows.
+    """
+    modes: dict[ZoneMode, None] = {}
+    for token in raw.split(","):
+        try:
+            mode = _enum(ZoneMode, token)
+        except ValueError:
+            continue
+        if mode is not None:
+            modes[mode] = None
+    if not modes and raw.replace(",", "").strip():
+        msg = f"{_short(raw)} holds no known zone mode"
+        raise _InvalidValueError(msg)
+    return tuple(modes)
+
+
+def _unknown_modes(raw: str) -> list[str]:
+    unknown: list[str] = []
+    for token in raw.split(","):
+        try:
+            _enum(ZoneMode, token)
+        except ValueError:
+            unknown.append(token)
+    return unknown
+
+
+_PARTIAL_EVENT: Final = "TemperatureSetpointUpdated"
+EMERGENCY_HEAT_VALUES: Final = frozenset({"", "0", "1", "2"})
+
+
+def _unknown_emergency_heat(raw: str) -> list[str]:
+    return [] if raw.strip() in EMERGENCY_HEAT_VALUES else [raw]
+
+
+_EVENTS: Final[dict[str, tuple[bool, dict[str, _Parser]]]] = {
+    "ZoneAdded": (True, {}),
+    "ZoneNameUpdated": (True, {"zone_name": ("name", _text, None)}),
+    "IndoorTemperatureUpdated": (
+        True,
+        {"indoor_temperature": ("indoor_temperature", _number, None)},
+    ),
+    "TemperatureSetpointUpdated": (
+        True,
+        {
+            "heat_setpoint": ("heat_setpoint", _number, None),
+            "cool_setpoint": ("cool_setpoint", _number, None),
+            "deadband": ("deadband", _deadband, None),
+            "hold_type": ("hold_type", _member(HoldType), None),
+        },
+    ),
+    "ZoneModeUpdated": (True, {"zone_mode": ("mode", _member(ZoneMode), None)}),
+    "SupportedZoneModesUpdated": (False, {"modes": ("supported_modes", _modes, _unknown_modes)}),
+    "FanModeUpdated": (False, {"fan_mode": ("fan_mode", _member(FanMode), None)}),
+    "EmergencyHeatUpdated": (
+        False,
+        {"emergency_heat": ("emergency_heat", _text, _unknown_emergency_heat)},
+    ),
+    "IndoorRelativeHumidityUpdated": (
+        False,
+        {"relative_humidity": ("relative_humidity", _humidity, None)},
+    ),
+    "CoolingStatusUpdated": (False, {"cooling_active": ("cooling", _member(ActivityStatus), None)}),
+    "HeatingStatusUpdated": (False, {"heating_active": ("heating", _member(ActivityStatus), None)}),
+}
+KNOWN_EVENTS: Final = frozenset(_EVENTS)
 
 
 def _enum[E: StrEnum](enum: type[E], raw: str) -> E | None:

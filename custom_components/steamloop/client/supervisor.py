@@ -4,6 +4,32 @@ One task (``run``) walks the LinkState machine. Every failed attempt, whatever r
 one handler that logs it and picks the delay before the next attempt; only a refused key or a
 foreign certificate stop the retries. The ThermostatState object lives as long as the supervisor:
 each (re)sync is collected in a fresh staging state and copied into it in place.
+
+Login replies (decided in ``Session.login``, acted on here):
+
+- Success: ``LoginResponse`` whose status reads as the number 1, read as the state reads codes
+  (``"1"``, ``"01"``, ``" 1"``).
+- Refusal, so AUTH_FAILED and the owner asks for a new key (reauth): a status that reads as any
+  other number (``"0"``, ``"2"``, ``"-1"``), and an ``Error`` reply whose type or description
+  speaks of the key (key, secret, auth..., credential, password, denied, forbidden, permission,
+  pair). A refusal is never retried: the thermostat said the key is wrong, and hammering it with
+  the same key helps no one.
+- Try again, with the usual backoff (entities unavailable meanwhile): an ``Error`` about anything
+  else (``"too many clients"``, busy: ThermostatBusyError), a ``LoginResponse`` without a status or
+  with an empty or non-numeric one (``""`` means "not reported", as everywhere in the state), no
+  reply within LOGIN_TIMEOUT, and the link lost before the reply. None of these says anything about
+  the key, and asking a user to re-pair over a transient would be worse than one more attempt.
+
+Liveness without churn: a link is refreshed (a new login, while entities stay available) when no
+frame arrived for the silence bound. The bound starts at SILENCE_MIN (5 min). A refresh that finds
+nothing wrong (logged in, and the burst equal to the state we had) doubles it, up to SILENCE_MAX
+(30 min), because the thermostat was merely quiet; one that finds a dead peer (the attempt fails)
+or missed updates (the burst differs) brings it back to SILENCE_MIN. A quiet healthy thermostat
+is so refreshed 5 times in two hours, not 24. A peer that hangs with its TCP stack still up is seen
+within the bound plus the connect and login timeouts: at most SILENCE_MAX + 20 s (30 min 20 s),
+and 5 min 20 s until a first refresh succeeded or after any failed one. A vanished peer is seen far
+sooner, by TCP keepalive and the heartbeat write (see transport.py). ``stats.silence_bound`` and
+``stats.refreshes`` show where the policy stands.
 """
 
 from __future__ import annotations
@@ -18,6 +44,7 @@ from enum import StrEnum
 from typing import Final
 
 from . import codec
+from .capture import Capture
 from .codec import Event
 from .errors import (
     AuthenticationError,
@@ -39,7 +66,12 @@ RETRY_CAP: Final = 10.0
 # A link must stay up this long before a drop is treated as a fresh outage (first retry < 1 s);
 # a thermostat that drops every link right after the burst climbs the backoff instead.
 STABLE_AFTER: Final = 60.0
+SILENCE_MIN: Final = 300.0
+SILENCE_MAX: Final = 1800.0
+SILENCE_GROWTH: Final = 2.0
 SETPOINT_RANGE: Final = (32.0, 110.0)
+# What the reference client assumes (and sends) until a zone reports its deadband.
+DEFAULT_DEADBAND: Final = 3.0
 
 REASON_AUTH: Final = "authentication failed"
 REASON_CERT: Final = "certificate mismatch"
@@ -80,7 +112,8 @@ class Supervisor:
         self.state = ThermostatState()
         self.link_state = LinkState.DISCONNECTED
         self.fingerprint: str | None = None
-        self.stats = LinkStats()
+        self.stats = LinkStats(silence_bound=SILENCE_MIN)
+        self.capture = Capture()
         self.last_error: SteamloopError | None = None
         self._secret_key = secret_key
         self._expected = (
@@ -184,7 +217,12 @@ class Supervisor:
         link = await self.transport.connect()
         self._generation += 1
         session = Session(
-            link, name=self.transport.name, stats=self.stats, generation=self._generation
+            link,
+            name=self.transport.name,
+            stats=self.stats,
+            generation=self._generation,
+            silence_timeout=self.stats.silence_bound,
+            capture=self.capture,
         )
         self._session = session
         graceful = False
@@ -226,6 +264,10 @@ class Supervisor:
         if self._outage_logged:
             _LOGGER.info("Reconnected to %s", self.transport.name)
         self._outage_logged = False
+        if self._refreshing:
+            self._refreshed(missed=bool(change))
+            if self._session is not None:
+                self._session.silence_timeout = self.stats.silence_bound
         self._refreshing = False
         self._stable = asyncio.get_running_loop().call_later(STABLE_AFTER, self._link_stable)
         self._set_available(available=True, reason=None)
@@ -236,6 +278,14 @@ class Supervisor:
     def _link_stable(self) -> None:
         self._retries = 0
 
+    def _refreshed(self, *, missed: bool) -> None:
+        """Stretch the silence bound after a refresh, unless the old link had missed updates."""
+        self.stats.refreshes += 1
+        if missed:
+            self.stats.silence_bound = SILENCE_MIN
+        else:
+            self.stats.silence_bound = min(self.stats.silence_bound * SILENCE_GROWTH, SILENCE_MAX)
+
     def _link_ended(self, reason: SteamloopError, *, silent: bool) -> float:
         """Handle the end of a READY link; return the delay before the next attempt."""
         self.last_error = _detached(reason)
@@ -244,7 +294,8 @@ class Supervisor:
             _LOGGER.info("%s; refreshing the link", self._describe(reason))
             self._refreshing = True
             return 0.0
-        _LOGGER.warning("Lost the link: %s", self._describe(reason))
+        # INFO, like "Reconnected": the link comes back by itself, there is nothing to act on.
+        _LOGGER.info("Lost the link: %s", self._describe(reason))
         self._outage_logged = True
         self._set_available(available=False, reason=str(reason))
         return self._backoff()
@@ -271,6 +322,9 @@ class Supervisor:
         self._outage_logged = True
         self._set_link_state(LinkState.DISCONNECTED)
         if self._refreshing:
+            # The silence was a dead peer after all: look sooner from now on.
+            self.stats.refreshes += 1
+            self.stats.silence_bound = SILENCE_MIN
             self._refreshing = False
         self._set_available(available=False, reason=str(error))
         return self._backoff()
@@ -328,7 +382,7 @@ class Supervisor:
         if generation != self._generation:
             _LOGGER.debug("Ignoring %s from an old link", event.name)
             return
-        if change := self.state.apply(event):
+        if change := self.state.apply(event, self.capture):
             self._notify_state(change)
 
     # Commands: validated against the current state, sent only while READY, never with defaults.
@@ -414,12 +468,16 @@ class Supervisor:
 
 
 def _setpoints(zone: Zone, heat: float | None, cool: float | None) -> tuple[float, float, float]:
-    """Merge requested and current setpoints; the side not given moves to keep the deadband."""
+    """Merge requested and current setpoints; the side not given moves to keep the deadband.
+
+    A zone that has not reported a deadband gets DEFAULT_DEADBAND (3), as with the reference
+    client; setpoints are never invented: both must be known or given.
+    """
     new_heat = zone.heat_setpoint if heat is None else heat
     new_cool = zone.cool_setpoint if cool is None else cool
-    deadband = zone.deadband
-    if new_heat is None or new_cool is None or deadband is None:
-        msg = f"zone {zone.zone_id!r} has not reported its setpoints and deadband yet"
+    deadband = DEFAULT_DEADBAND if zone.deadband is None else zone.deadband
+    if new_heat is None or new_cool is None:
+        msg = f"zone {zone.zone_id!r} has not reported its setpoints yet"
         raise InvalidCommandError(msg)
     if new_cool - new_heat < deadband:
         if heat is not None and cool is not None:

@@ -10,6 +10,7 @@ import asyncio
 import base64
 import contextlib
 import hashlib
+import importlib
 import logging
 import os
 import socket
@@ -21,7 +22,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import serialx
 from steamloop.certs import CERT_SETS
 
 from .errors import ConnectError
@@ -257,6 +257,18 @@ class SerialTransport(Transport):
 
     async def connect(self) -> Link:
         """Open the serial port."""
+        # Imported here (off the event loop the first time) so that serial support can never
+        # stop a network connection from loading: serialx is not a requirement of ours but
+        # comes with Home Assistant, whose usb and serial integrations pin it per release.
+        try:
+            await asyncio.get_running_loop().run_in_executor(
+                None, importlib.import_module, "serialx"
+            )
+        except ImportError as err:
+            msg = f"{self.name}: serial connections need serialx (Home Assistant's usb installs it)"
+            raise ConnectError(msg) from err
+        import serialx  # noqa: PLC0415
+
         try:
             async with asyncio.timeout(self._connect_timeout):
                 reader, writer = await serialx.open_serial_connection(

@@ -1,0 +1,152 @@
+"""Every supported Home Assistant release (envs/releases.txt) can install and load the integration.
+
+The release list is the one place the supported range is declared: hacs.json asks for its first
+line, the locked environment runs it, and scripts/setup builds an environment for each later one.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tomllib
+from importlib.metadata import Distribution
+from pathlib import Path
+
+import homeassistant.const
+import pytest
+from homeassistant.components.climate import ClimateEntity
+from homeassistant.const import UnitOfTemperature
+from packaging.utils import canonicalize_name
+
+from custom_components.steamloop import compat
+
+from .repo_rules import check_requirements
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = json.loads((ROOT / "custom_components" / "steamloop" / "manifest.json").read_text())
+
+
+def supported_releases() -> list[str]:
+    """Return the supported releases, oldest first."""
+    lines = (ROOT / "envs" / "releases.txt").read_text().splitlines()
+    return [text for line in lines if (text := line.split("#", 1)[0].strip())]
+
+
+RELEASES = supported_releases()
+
+
+def site_packages(release: str) -> Path:
+    """Return the site-packages of the release's environment, which scripts/setup builds."""
+    venv = ROOT / (".venv" if release == RELEASES[0] else f".venv-{release}")
+    found = sorted(venv.glob("lib/python3*/site-packages"))
+    if not found:
+        pytest.fail(
+            f"no environment for Home Assistant {release} in {venv.name}: run scripts/setup"
+        )
+    return found[0]
+
+
+def test_the_range_is_declared_once() -> None:
+    """hacs.json, the locked environment and the newer environments follow the release list."""
+    assert len(RELEASES) >= 2, "the current and the previous release at least"
+    assert sorted(RELEASES, key=lambda r: tuple(map(int, r.split(".")))) == RELEASES
+    hacs = json.loads((ROOT / "hacs.json").read_text())
+    assert hacs["homeassistant"] == RELEASES[0]
+    lock = tomllib.loads((ROOT / "uv.lock").read_text())
+    locked = {p["name"]: p["version"] for p in lock["package"]}
+    assert locked["homeassistant"] == RELEASES[0]
+    for release in RELEASES[1:]:
+        pins = (ROOT / "envs" / f"{release}.txt").read_text().splitlines()
+        assert f"homeassistant=={release}" in pins
+
+
+def test_this_run_is_on_a_supported_release() -> None:
+    """The suite runs on one of the releases (scripts/test runs it on each)."""
+    assert homeassistant.const.__version__ in RELEASES
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_requirements_resolve_under_the_release_constraints(release: str) -> None:
+    """The manifest's requirements install under the release's package_constraints.txt."""
+    packages = site_packages(release)
+    installed = {
+        canonicalize_name(dist.name): dist.version
+        for dist in Distribution.discover(path=[str(packages)])
+    }
+    assert installed["homeassistant"] == release
+    constraints = (packages / "homeassistant" / "package_constraints.txt").read_text()
+    assert check_requirements(MANIFEST["requirements"], constraints, installed) == []
+
+
+def test_a_conflicting_pin_is_caught() -> None:
+    """The exact pin the manifest once had is reported against a release that pins another."""
+    constraints = "# pinned by the release\nserialx==1.15.1\nsteamloop>=1\n"
+    installed = {"serialx": "1.15.1", "steamloop": "1.2.1"}
+    assert check_requirements(["serialx==1.11.0"], constraints, installed) == [
+        "serialx==1.11.0 conflicts with the release's serialx==1.15.1",
+        "serialx==1.11.0: the release's environment has 1.15.1",
+    ]
+    assert check_requirements(["serialx>=1.11"], constraints, installed) == []
+    assert check_requirements(["steamloop<1"], constraints, installed) == [
+        "steamloop<1: the release's environment has 1.2.1"
+    ]
+    assert check_requirements(["orjson"], constraints, installed) == [
+        "orjson: not installed in the release's environment"
+    ]
+
+
+_IMPORT_ALL = """
+import importlib, logging, pkgutil, sys, warnings
+if sys.argv[1] == "without-serialx":
+    sys.modules["serialx"] = None
+logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s %(message)s")
+logging.captureWarnings(True)
+warnings.simplefilter("always")
+import custom_components.steamloop as package
+for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+    importlib.import_module(module.name)
+print("imported", len(sys.modules))
+"""
+
+
+@pytest.mark.parametrize("variant", ["as-installed", "without-serialx"])
+def test_importing_every_module_logs_nothing_of_ours(variant: str) -> None:
+    """No deprecation or warning names us at import, with or without serialx installed."""
+    result = subprocess.run(  # noqa: S603 - our interpreter, our script
+        [sys.executable, "-c", _IMPORT_ALL, variant],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("imported")
+    ours = [line for line in result.stderr.splitlines() if "steamloop" in line]
+    assert ours == []
+
+
+def test_climate_names_on_releases_without_native_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before 2026.11 the plain names read what the native_* ones hold."""
+    monkeypatch.setattr(compat, "NATIVE_CLIMATE_TEMPERATURES", False)
+
+    @compat.native_climate_temperatures
+    class Probe(ClimateEntity):
+        _attr_native_temperature_unit = UnitOfTemperature.FAHRENHEIT
+        native_current_temperature = 71.0
+        native_target_temperature = 70.0
+        native_target_temperature_low = 68.0
+        native_target_temperature_high = 76.0
+
+    probe = Probe()
+    assert [
+        getattr(probe, name)
+        for name in (
+            "temperature_unit",
+            "current_temperature",
+            "target_temperature",
+            "target_temperature_low",
+            "target_temperature_high",
+        )
+    ] == [UnitOfTemperature.FAHRENHEIT, 71.0, 70.0, 68.0, 76.0]
