@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant, State
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    mock_restore_cache_with_extra_data,
-)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import restore_state as rs
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.steamloop.client import ClientIdentity
 from simulator import Simulator
@@ -125,6 +125,20 @@ async def test_today_resets_at_local_midnight(
     assert _hours(hass, HEATING_TOTAL) == pytest.approx(1200 / 3600, abs=2 * TOLERANCE)
 
 
+async def _restart(
+    hass: HomeAssistant, entry: MockConfigEntry, clock: Clock, *, at: str | None = None
+) -> None:
+    """Stop as Home Assistant does (states saved to storage), optionally wait, start again."""
+    restore = rs.async_get(hass)
+    await restore.async_dump_states()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    if at is not None:
+        clock.freezer.move_to(at)
+    await restore.async_load()
+    await setup_entry(hass, entry, clock)
+
+
 async def test_restored_after_restart(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
@@ -132,49 +146,59 @@ async def test_restored_after_restart(
     thermostat: Simulator,
     clock: Clock,
 ) -> None:
-    """Counted time survives a reload, and counting carries on from it."""
+    """Counted time survives a restart on the same day, and counting carries on from it."""
     await _start(clock, "2026-12-01T12:00:00-06:00")
     await setup_entry(hass, mock_config_entry, clock)
     await _heating(hass, thermostat, clock, 2)
     await clock.advance(900, step=STEP)
     await _heating(hass, thermostat, clock, 1)
 
-    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
-    await setup_entry(hass, mock_config_entry, clock)
+    await _restart(hass, mock_config_entry, clock, at="2026-12-01T18:00:00-06:00")
     assert _hours(hass, HEATING_TODAY) == pytest.approx(0.25, abs=TOLERANCE)
     assert _hours(hass, HEATING_TOTAL) == pytest.approx(0.25, abs=TOLERANCE)
 
     await _heating(hass, thermostat, clock, 2)
     await clock.advance(900, step=STEP)
     await _heating(hass, thermostat, clock, 1)
+    assert _hours(hass, HEATING_TODAY) == pytest.approx(0.5, abs=2 * TOLERANCE)
     assert _hours(hass, HEATING_TOTAL) == pytest.approx(0.5, abs=2 * TOLERANCE)
 
 
-@pytest.mark.parametrize(
-    ("day", "today"),
-    [("2026-12-01", 1.5), ("2026-11-30", 0.0)],
-)
-async def test_restore_from_storage(
+async def test_down_at_midnight_starts_today_at_zero(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     test_client_identity: ClientIdentity,
+    thermostat: Simulator,
     clock: Clock,
-    day: str,
-    today: float,
 ) -> None:
-    """Stored values come back; today's only if they were counted today."""
-    await _start(clock, "2026-12-01T08:00:00-06:00")
-    stored = {"native_unit_of_measurement": "h", "day": day}
-    mock_restore_cache_with_extra_data(
-        hass,
-        [
-            (State(HEATING_TODAY, "1.5"), {**stored, "native_value": 1.5}),
-            (State(HEATING_TOTAL, "321.25"), {**stored, "native_value": 321.25}),
-            (State(COOLING_TOTAL, "bogus"), {**stored, "native_value": "bogus"}),
-        ],
-    )
+    """Stopped before midnight, started the next morning: today is new, the total is kept."""
+    await _start(clock, "2026-12-01T23:00:00-06:00")
     await setup_entry(hass, mock_config_entry, clock)
-    assert _hours(hass, HEATING_TODAY) == today
-    assert _hours(hass, HEATING_TOTAL) == 321.25
-    assert _hours(hass, COOLING_TOTAL) == 0.0
+    await _heating(hass, thermostat, clock, 2)
+    await clock.advance(900, step=STEP)
+    await _heating(hass, thermostat, clock, 1)
+
+    await _restart(hass, mock_config_entry, clock, at="2026-12-02T08:00:00-06:00")
+    assert _hours(hass, HEATING_TODAY) == 0.0
+    assert _hours(hass, HEATING_TOTAL) == pytest.approx(0.25, abs=TOLERANCE)
+
+
+async def test_a_stored_value_that_is_not_a_number_starts_at_zero(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
+    test_client_identity: ClientIdentity,
+    clock: Clock,
+) -> None:
+    """Damaged storage loses that one count, not the set-up."""
+    await _start(clock, "2026-12-01T12:00:00-06:00")
+    await setup_entry(hass, mock_config_entry, clock)
+    restore = rs.async_get(hass)
+    await restore.async_dump_states()
+    for item in hass_storage[rs.STORAGE_KEY]["data"]:
+        if item["state"]["entity_id"] == HEATING_TOTAL:
+            item["extra_data"]["native_value"] = "bogus"
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    await restore.async_load()
+    await setup_entry(hass, mock_config_entry, clock)
+    assert _hours(hass, HEATING_TOTAL) == 0.0
