@@ -274,6 +274,49 @@ async def test_recovery(  # noqa: PLR0913, PLR0917 - pytest fixtures
     await tear_down(hass, clock, [stack])
 
 
+# ---------------------------------------------------------------- restart, thermostat down
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_restart_recovery(  # noqa: PLR0913, PLR0917 - pytest fixtures
+    hass: HomeAssistant,
+    pki: TestPKI,
+    freezer: FrozenDateTimeFactory,
+    socket_enabled: None,
+    anchor_port: list[int],
+    kind: Kind,
+) -> None:
+    """Home Assistant starts while the thermostat is down for 10 min: setup time, time to fresh."""
+    clock = Clock(hass, freezer)
+    stack = await set_up(hass, kind, await start_simulator(pki), clock, anchor_port)
+    sim, climate, entry = stack.sim, stack.climate(), stack.entry
+    unload = hass.config_entries.async_unload(entry.entry_id)
+    await clock.wait(unload, limit=60)
+    await hass.async_block_till_done()
+    # The restart: the entry is set up again (as at Home Assistant's start) while nothing listens.
+    await sim.refuse()
+    setup = hass.async_create_task(hass.config_entries.async_setup(entry.entry_id))
+    setup_s = await clock.within(setup.done, limit=60)
+    state_after_setup = str(entry.state.value)
+    minutes = 1 if QUICK else 10
+    await clock.advance(minutes * 60, step=5)
+    value = 77.0
+    sim.set_indoor_temperature(ZONE, value)
+    await sim.accept()
+    fresh = await clock.within(lambda: stack.temperature(climate) == value, limit=400)
+    record(
+        "restart",
+        kind,
+        {
+            "outage_min": minutes,
+            "setup_returned_s": setup_s,
+            "entry_state_after_setup": state_after_setup,
+            "fresh_after_s": fresh,
+        },
+    )
+    await tear_down(hass, clock, [stack])
+
+
 # ---------------------------------------------------------------- cost per pushed event
 
 

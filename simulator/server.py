@@ -50,6 +50,8 @@ Connection faults:
                                                after it was queued (loop timers; order kept)
     trickle = True                             every frame leaves one byte at a time, with
                                                TCP_NODELAY and a drain per byte
+    burst_pause = (n, seconds)                 the login burst stops after its first n frames
+                                               and carries on that many seconds later
     await use_server_certificate(cert=None)    new connections get another certificate (pinning)
     reject_tls13 = True (default)              a ClientHello offering TLS 1.3 is dropped before
                                                the handshake, as the real thermostat does
@@ -282,13 +284,18 @@ class _Session:
     # outbound
 
     def send(
-        self, data: bytes, *, bytewise: bool = False, after: Callable[[], None] | None = None
+        self,
+        data: bytes,
+        *,
+        bytewise: bool = False,
+        after: Callable[[], None] | None = None,
+        delay: float = 0.0,
     ) -> None:
-        """Queue a frame; it leaves after the reply delay, in order."""
+        """Queue a frame; it leaves after the reply delay (plus `delay`), in order."""
         if self.link.closed:
             return
         item = _Outgoing(data, bytewise, after)
-        delay = self._sim.reply_delay
+        delay += self._sim.reply_delay
         if delay > 0:
             item.release = self._loop.create_future()
             item.timer = self._loop.call_later(delay, self._release, item)
@@ -388,6 +395,7 @@ class Simulator:
         self.heartbeat_timeout = heartbeat_timeout
         self.reply_delay = 0.0
         self.trickle = False
+        self.burst_pause: tuple[int, float] | None = None
         self.silent = False
         self.reject_tls13 = True
         self.emergency_heat_off = self.plant.emergency_heat
@@ -718,13 +726,15 @@ class Simulator:
             if not frames:
                 self._changed()
                 return
-            for frame in frames[:-1]:
-                session.send(frame)
+            pause_after, pause = self.burst_pause or (len(frames), 0.0)
+            delays = [0.0 if i < pause_after else pause for i in range(len(frames))]
+            for frame, delay in zip(frames[:-1], delays, strict=False):
+                session.send(frame, delay=delay)
             after: Callable[[], None] | None = None
             if self._flaps > 0:
                 self._flaps -= 1
                 after = functools.partial(session.drop, self._flap_how)
-            session.send(frames[-1], after=after)
+            session.send(frames[-1], after=after, delay=delays[-1])
         self._changed()
 
     def _on_response(self, session: _Session, name: str, fields: Fields) -> None:

@@ -11,6 +11,7 @@ from homeassistant.config_entries import SOURCE_DHCP, SOURCE_USER
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -353,6 +354,48 @@ async def test_reauth_by_pairing(
     result = await hass.config_entries.flow.async_configure(result["flow_id"])
     assert result["reason"] == "reauth_successful"
     assert mock_config_entry.data[CONF_SECRET_KEY] == key
+
+
+async def test_reauth_refuses_a_different_thermostat(
+    hass: HomeAssistant, thermostat: Simulator, clock: Clock, mock_config_entry: MockConfigEntry
+) -> None:
+    """A key that works on a thermostat with another certificate is not stored: another device."""
+    mock_config_entry.add_to_hass(hass)
+    pinned = mock_config_entry.data[CONF_FINGERPRINT]
+    await thermostat.use_server_certificate()
+    result = await mock_config_entry.start_reauth_flow(hass)
+    flow_id = result["flow_id"]
+    await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "key"})
+    result = await clock.wait(
+        hass.config_entries.flow.async_configure(flow_id, {CONF_SECRET_KEY: KEY})
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_device"
+    assert mock_config_entry.data[CONF_FINGERPRINT] == pinned
+
+
+async def test_reauth_after_a_certificate_repair_accepts_the_new_certificate(
+    hass: HomeAssistant, thermostat: Simulator, clock: Clock, mock_config_entry: MockConfigEntry
+) -> None:
+    """Pairing again from the certificate repair pins the certificate the user was told about."""
+    mock_config_entry.add_to_hass(hass)
+    new = await thermostat.use_server_certificate()
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        f"certificate_changed_{mock_config_entry.entry_id}",
+        is_fixable=True,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key="certificate_changed",
+    )
+    result = await mock_config_entry.start_reauth_flow(hass)
+    flow_id = result["flow_id"]
+    await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "key"})
+    result = await clock.wait(
+        hass.config_entries.flow.async_configure(flow_id, {CONF_SECRET_KEY: KEY})
+    )
+    assert result["reason"] == "reauth_successful"
+    assert mock_config_entry.data[CONF_FINGERPRINT] == new.fingerprint
 
 
 async def test_reconfigure(

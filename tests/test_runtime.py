@@ -137,6 +137,12 @@ async def _restart(
         clock.freezer.move_to(at)
     await restore.async_load()
     await setup_entry(hass, entry, clock)
+    await _connected(hass, clock)
+
+
+async def _connected(hass: HomeAssistant, clock: Clock) -> None:
+    """Wait for the link: a thermostat set up before starts unavailable until it answers."""
+    await clock.until(lambda: hass.states.get(HEATING_TOTAL).state != STATE_UNAVAILABLE, limit=30)
 
 
 async def test_restored_after_restart(
@@ -201,4 +207,5 @@ async def test_a_stored_value_that_is_not_a_number_starts_at_zero(
     assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
     await restore.async_load()
     await setup_entry(hass, mock_config_entry, clock)
+    await _connected(hass, clock)
     assert _hours(hass, HEATING_TOTAL) == 0.0

@@ -2,98 +2,33 @@
 
 from __future__ import annotations
 
-from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
-from homeassistant.core import Event, HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers import issue_registry as ir
 
-from .client import (
-    AuthenticationError,
-    CertificateMismatchError,
-    ConnectError,
-    Supervisor,
-)
-from .const import (
-    CONF_FINGERPRINT,
-    CONF_SECRET_KEY,
-    DOMAIN,
-    ISSUE_CERTIFICATE_CHANGED,
-    MANUFACTURER,
-    SETUP_TIMEOUT,
-)
-from .coordinator import (
-    SteamloopConfigEntry,
-    SteamloopCoordinator,
-    async_create_certificate_issue,
-)
-from .helpers import build_transport, is_mac
+from .const import DOMAIN
+from .coordinator import SteamloopConfigEntry, SteamloopCoordinator, async_remove_structure
 
 PLATFORMS = [Platform.CLIMATE, Platform.SELECT, Platform.SENSOR, Platform.SWITCH]
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: SteamloopConfigEntry) -> bool:
-    """Connect to the thermostat, wait for its full state, then set up the platforms."""
-    supervisor = Supervisor(
-        build_transport(entry.data),
-        entry.data[CONF_SECRET_KEY],
-        expected_fingerprint=entry.data.get(CONF_FINGERPRINT),
-    )
-    coordinator = SteamloopCoordinator(hass, entry, supervisor)
-    entry.async_on_unload(coordinator.async_start())
-    entry.async_create_background_task(hass, supervisor.run(), f"{DOMAIN} {entry.title} supervisor")
-    entry.async_on_unload(supervisor.stop)
-
-    try:
-        await supervisor.wait_ready(SETUP_TIMEOUT)
-    except AuthenticationError as err:
-        await supervisor.stop()
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN, translation_key="authentication_failed"
-        ) from err
-    except CertificateMismatchError as err:
-        await supervisor.stop()
-        async_create_certificate_issue(hass, entry, err.actual)
-        raise ConfigEntryError(
-            translation_domain=DOMAIN, translation_key="certificate_changed"
-        ) from err
-    except ConnectError as err:
-        await supervisor.stop()
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="cannot_connect",
-            translation_placeholders={"reason": str(err)},
-        ) from err
-
-    ir.async_delete_issue(hass, DOMAIN, f"{ISSUE_CERTIFICATE_CHANGED}_{entry.entry_id}")
-    if entry.data.get(CONF_FINGERPRINT) is None and supervisor.fingerprint is not None:
-        # Entries made with a key or migrated from trane pin the certificate seen first.
-        hass.config_entries.async_update_entry(
-            entry, data={**entry.data, CONF_FINGERPRINT: supervisor.fingerprint}
-        )
-
-    async def _stop(_: Event) -> None:
-        await supervisor.stop()
-
-    entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _stop))
-
-    mac = entry.unique_id if is_mac(entry.unique_id) else None
-    device = dr.async_get(hass).async_get_or_create(
-        config_entry_id=entry.entry_id,
-        identifiers={(DOMAIN, coordinator.device_key)},
-        connections={(dr.CONNECTION_NETWORK_MAC, mac)} if mac else set(),
-        manufacturer=MANUFACTURER,
-        name=entry.title,
-    )
-    coordinator.device_id = device.id
+    """Set up the coordinator, which owns the link, then the platforms."""
+    coordinator = SteamloopCoordinator(hass, entry)
+    await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SteamloopConfigEntry) -> bool:
-    """Unload the platforms; the supervisor is stopped by the entry's unload callbacks."""
+    """Unload the platforms; the coordinator stops the link through the entry's unload callbacks."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: SteamloopConfigEntry) -> None:
+    """Forget the thermostat's stored structure."""
+    await async_remove_structure(hass, entry)
 
 
 async def async_remove_config_entry_device(

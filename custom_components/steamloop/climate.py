@@ -17,7 +17,7 @@ from homeassistant.components.climate.const import (
     HVACMode,
 )
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import ATTR_TEMPERATURE, PRECISION_WHOLE, UnitOfTemperature
+from homeassistant.const import ATTR_TEMPERATURE, PRECISION_TENTHS, UnitOfTemperature
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -39,6 +39,13 @@ SINGLE_MODES = {
     ZoneMode.OFF: HVACMode.OFF,
     ZoneMode.COOL: HVACMode.COOL,
     ZoneMode.HEAT: HVACMode.HEAT,
+}
+_ZONE_MODES = {
+    HVACMode.OFF: ZoneMode.OFF,
+    HVACMode.COOL: ZoneMode.COOL,
+    HVACMode.HEAT: ZoneMode.HEAT,
+    HVACMode.AUTO: ZoneMode.AUTO,
+    HVACMode.HEAT_COOL: ZoneMode.AUTO,
 }
 BASE_FEATURES = (
     ClimateEntityFeature.FAN_MODE
@@ -64,7 +71,12 @@ class SteamloopClimate(SteamloopZoneEntity, ClimateEntity):
     _attr_name = None
     _attr_translation_key = "zone"
     _attr_native_temperature_unit = UnitOfTemperature.FAHRENHEIT
-    _attr_precision = PRECISION_WHOLE
+    # Tenths, as the zone's temperature sensor shows them: 70.5 °F reads 70.5 on both, never 70
+    # on one and 71 on the other. Setpoints are whole degrees (the step), sent as shown.
+    _attr_precision = PRECISION_TENTHS
+    # Home Assistant's defaults (7-35 °C) in whole °F, as the range read before tenths.
+    _attr_min_temp = 45.0
+    _attr_max_temp = 95.0
     _attr_target_temperature_step = 1.0
     _attr_fan_modes = list(FAN_MODES.values())
     _attr_preset_modes = [*PRESETS, PRESET_NONE]
@@ -206,22 +218,45 @@ class SteamloopClimate(SteamloopZoneEntity, ClimateEntity):
     async def async_set_temperature(self, **kwargs: Any) -> None:
         """Set the single target (heat or cool), or the low/high range (auto modes).
 
-        Home Assistant only passes what the zone's current features allow.
+        With an hvac_mode, the target is that of the new mode: heat 70 from cool sets the heating
+        setpoint. Everything is checked before anything is sent.
         """
-        if (hvac_mode := kwargs.get(ATTR_HVAC_MODE)) is not None:
+        hvac_mode: HVACMode | None = kwargs.get(ATTR_HVAC_MODE)
+        target = kwargs.get(ATTR_TEMPERATURE)
+        low = kwargs.get(ATTR_TARGET_TEMP_LOW)
+        high = kwargs.get(ATTR_TARGET_TEMP_HIGH)
+        if hvac_mode is None:
+            mode = self.zone.mode
+        elif hvac_mode in self.hvac_modes:
+            mode = _ZONE_MODES[hvac_mode]
+        else:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="unsupported_hvac_mode",
+                translation_placeholders={"mode": hvac_mode},
+            )
+        if target is not None and mode not in (ZoneMode.HEAT, ZoneMode.COOL):
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="target_needs_heat_or_cool",
+                translation_placeholders={"mode": hvac_mode or self.hvac_mode or "off"},
+            )
+        if (low is not None or high is not None) and mode is not ZoneMode.AUTO:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="range_needs_auto",
+                translation_placeholders={"mode": hvac_mode or self.hvac_mode or "off"},
+            )
+        if hvac_mode is not None:
             await self.async_set_hvac_mode(hvac_mode)
         supervisor = self.coordinator.supervisor
-        if (target := kwargs.get(ATTR_TEMPERATURE)) is not None:
-            if self.zone.mode is ZoneMode.HEAT:
+        if target is not None:
+            if mode is ZoneMode.HEAT:
                 await supervisor.set_temperature(self.zone_id, heat=target)
             else:
                 await supervisor.set_temperature(self.zone_id, cool=target)
-            return
-        await supervisor.set_temperature(
-            self.zone_id,
-            heat=kwargs.get(ATTR_TARGET_TEMP_LOW),
-            cool=kwargs.get(ATTR_TARGET_TEMP_HIGH),
-        )
+        elif low is not None or high is not None:
+            await supervisor.set_temperature(self.zone_id, heat=low, cool=high)
 
     @steamloop_action
     async def async_set_preset_mode(self, preset_mode: str) -> None:

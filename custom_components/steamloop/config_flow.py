@@ -21,6 +21,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_HOST, CONF_PORT, UnitOfTemperature
 from homeassistant.core import callback
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.selector import (
     NumberSelector,
@@ -50,6 +51,7 @@ from .const import (
     CONF_SERIAL_URL,
     DEFAULT_PORT,
     DOMAIN,
+    ISSUE_CERTIFICATE_CHANGED,
     LOGGER,
     PAIRING_TIMEOUT,
     PROBE_TIMEOUT,
@@ -310,7 +312,7 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
         return fallback_unique_id(data)
 
     async def _async_different_thermostat(
-        self, entry: ConfigEntry, data: Mapping[str, Any]
+        self, entry: ConfigEntry, data: Mapping[str, Any], *, check_certificate: bool = True
     ) -> str | None:
         """Return an abort reason when the new address answers as another thermostat."""
         if CONF_HOST in data and (mac := await async_learn_mac(self.hass, data[CONF_HOST])):
@@ -318,7 +320,7 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
                 return "wrong_device"
             return None
         pinned = entry.data.get(CONF_FINGERPRINT)
-        if pinned and self._fingerprint and pinned != self._fingerprint:
+        if check_certificate and pinned and self._fingerprint and pinned != self._fingerprint:
             return "wrong_device"
         return None
 
@@ -326,9 +328,20 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
         """Create the entry, or update it when re-authenticating."""
         credentials = {CONF_SECRET_KEY: key, CONF_FINGERPRINT: fingerprint or self._fingerprint}
         if self.source == SOURCE_REAUTH:
-            return self.async_update_reload_and_abort(
-                self._get_reauth_entry(), data_updates=credentials
+            entry = self._get_reauth_entry()
+            self._fingerprint = credentials[CONF_FINGERPRINT]
+            # After the repair's "pair again" a new certificate is what the user expects.
+            expected_new = (
+                ir.async_get(self.hass).async_get_issue(
+                    DOMAIN, f"{ISSUE_CERTIFICATE_CHANGED}_{entry.entry_id}"
+                )
+                is not None
             )
+            if reason := await self._async_different_thermostat(
+                entry, entry.data, check_certificate=not expected_new
+            ):
+                return self.async_abort(reason=reason)
+            return self.async_update_reload_and_abort(entry, data_updates=credentials)
         data = {**self._data, **credentials}
         await self.async_set_unique_id(await self._async_unique_id(data))
         self._abort_if_unique_id_configured(

@@ -17,7 +17,8 @@ CONF_SECRET_KEY: Final = "secret_key"  # noqa: S105 - the name of a field, not a
 CONF_FINGERPRINT: Final = "fingerprint"
 CONF_SERIAL_URL: Final = "serial_url"
 
-# How long setup waits for the first full state before retrying later (ConfigEntryNotReady).
+# How long a first-ever setup waits for the first full state before retrying later
+# (ConfigEntryNotReady); an entry that has connected before does not wait at all.
 SETUP_TIMEOUT: Final = 20.0
 # How long the config flow waits for the user to press Pair on the thermostat.
 PAIRING_TIMEOUT: Final = 120.0
@@ -25,3 +26,6 @@ PAIRING_TIMEOUT: Final = 120.0
 PROBE_TIMEOUT: Final = 15.0
 
 ISSUE_CERTIFICATE_CHANGED: Final = "certificate_changed"
+
+# Version of the stored structure (zones, names, modes) an entry is set up from at start.
+STORAGE_VERSION: Final = 1

@@ -22,17 +22,21 @@ async def async_get_config_entry_diagnostics(
     coordinator = entry.runtime_data
     supervisor = coordinator.supervisor
     error = supervisor.last_error
-    return {
-        "entry": async_redact_data(entry.as_dict(), TO_REDACT),
-        "link": {
-            "state": supervisor.link_state,
-            "available": supervisor.available,
-            "fingerprint": supervisor.fingerprint,
-            "last_error": None if error is None else f"{type(error).__name__}: {error}",
-            "stats": dataclasses.asdict(supervisor.stats),
-        },
-        "state": dataclasses.asdict(supervisor.state.copy()),
-        # The last frames both ways (keys and addresses masked) and what the client did not
-        # know: what a hardware owner sends us, and what `scripts/simulator --replay` plays.
-        "capture": supervisor.capture.as_dict(),
-    }
+    # Errors and link statistics name where the thermostat is; nothing leaves unredacted.
+    diagnostics: dict[str, Any] = coordinator.redact.data(
+        {
+            "entry": async_redact_data(entry.as_dict(), TO_REDACT),
+            "link": {
+                "state": supervisor.link_state,
+                "available": supervisor.available,
+                "fingerprint": supervisor.fingerprint,
+                "last_error": None if error is None else f"{type(error).__name__}: {error}",
+                "stats": dataclasses.asdict(supervisor.stats),
+            },
+            "state": dataclasses.asdict(supervisor.state.copy()),
+            # The last frames both ways (keys and addresses masked) and what the client did not
+            # know: what a hardware owner sends us, and what `scripts/simulator --replay` plays.
+            "capture": supervisor.capture.as_dict(),
+        }
+    )
+    return diagnostics

@@ -1,4 +1,4 @@
-"""Base entities: device info, availability, and writing only when our data changed."""
+"""Base entities: device info, availability from the link, and writing only what changed."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .client import Zone
 from .const import DOMAIN, MANUFACTURER
-from .coordinator import SteamloopConfigEntry, SteamloopCoordinator
+from .coordinator import DataKey, SteamloopConfigEntry, SteamloopCoordinator, SystemKey, ZoneKey
 
 
 @callback
@@ -48,35 +48,34 @@ class SteamloopEntity(CoordinatorEntity[SteamloopCoordinator]):
             identifiers={(DOMAIN, coordinator.device_key)}, manufacturer=MANUFACTURER
         )
 
-    def change_keys(self) -> set[str]:
-        """Return the coordinator keys ("zone:<id>", "system:<field>") of the data shown."""
-        return {f"system:{field}" for field in self.system_fields}
+    def data_keys(self) -> set[DataKey]:
+        """Return the keys of the data this entity shows."""
+        return {SystemKey(field) for field in self.system_fields}
 
     async def async_added_to_hass(self) -> None:
         """Listen to changes of our data only, and remember what the first write shows."""
+        # The coordinator calls a listener only when its context shares a key with a change.
+        self.coordinator_context = frozenset(self.data_keys())
         await super().async_added_to_hass()
-        self._last_shown = self.shown_values()
-        self.async_on_remove(
-            self.coordinator.async_add_change_listener(self._handle_change, self.change_keys())
-        )
+        self._last_shown = (self.available, self.shown_values())
+
+    @property
+    def available(self) -> bool:
+        """Return True while the link is READY."""
+        return self.coordinator.available
 
     def shown_values(self) -> object:
         """Return the values this entity shows; None means "always write when our data changed"."""
         return None
 
     @callback
-    def _handle_change(self) -> None:
-        """Write state when data this entity shows changed, unless what it shows stayed the same."""
-        shown = self.shown_values()
-        if shown is not None and shown == self._last_shown:
-            return
-        self._last_shown = shown
-        self.async_write_ha_state()
-
-    @callback
     def _handle_coordinator_update(self) -> None:
-        """Write state: availability flipped or the thermostat was re-synced."""
-        self._last_shown = self.shown_values()
+        """Write state unless what it shows, availability included, stayed the same."""
+        shown = self.shown_values()
+        current = (self.available, shown)
+        if shown is not None and current == self._last_shown:
+            return
+        self._last_shown = current
         self.async_write_ha_state()
 
 
@@ -108,14 +107,14 @@ class SteamloopZoneEntity(SteamloopEntity):
 
     @property
     def zone(self) -> Zone:
-        """Return the zone's live state."""
-        return self.coordinator.data.zones[self.zone_id]
+        """Return the zone's live state (an empty zone once the thermostat dropped it)."""
+        return self.coordinator.data.zones.get(self.zone_id) or Zone(self.zone_id)
 
     @property
     def available(self) -> bool:
         """Return True while the link is up and the thermostat still has this zone."""
         return super().available and self.zone_id in self.coordinator.data.zones
 
-    def change_keys(self) -> set[str]:
+    def data_keys(self) -> set[DataKey]:
         """Return this zone's key and the keys of the system fields this entity shows."""
-        return super().change_keys() | {f"zone:{self.zone_id}"}
+        return super().data_keys() | {ZoneKey(self.zone_id)}

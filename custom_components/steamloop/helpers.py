@@ -1,19 +1,22 @@
-"""Small helpers shared by setup and the config flow: building transports and finding MACs."""
+"""Small helpers shared by setup and the config flow: transports, MACs, redaction, action errors."""
 
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.device_registry import format_mac
 
 from .client import (
+    REDACTED,
     InvalidCommandError,
     NotReadyError,
     SerialTransport,
@@ -21,7 +24,7 @@ from .client import (
     TlsTransport,
     Transport,
 )
-from .const import CONF_SERIAL_URL, DEFAULT_PORT, DOMAIN
+from .const import CONF_SECRET_KEY, CONF_SERIAL_URL, DEFAULT_PORT, DOMAIN
 
 # The kernel's IPv4 neighbour table: where a host on the same network segment has its MAC.
 NEIGHBOUR_TABLE = Path("/proc/net/arp")
@@ -30,11 +33,65 @@ _MAC_COLUMN = 3
 MAC_SEPARATORS = 5
 
 
-def build_transport(data: Mapping[str, Any]) -> Transport:
-    """Return the transport an entry's data describes (serial when it names a serial URL)."""
+# Addresses of any host, wherever they occur in a text: IPv4, and MACs written with : or -.
+_ADDRESS_PATTERNS = (
+    r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])",
+    r"(?<![0-9a-f])[0-9a-f]{2}([:-])(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}(?![0-9a-f])",
+)
+
+
+def build_transport(data: Mapping[str, Any], *, name: str | None = None) -> Transport:
+    """Return the transport an entry's data describes (serial when it names a serial URL).
+
+    `name` replaces the address the transport would otherwise put in its logs and errors.
+    """
+    transport: Transport
     if serial_url := data.get(CONF_SERIAL_URL):
-        return SerialTransport(serial_url)
-    return TlsTransport(data[CONF_HOST], data.get(CONF_PORT, DEFAULT_PORT))
+        transport = SerialTransport(serial_url)
+    else:
+        transport = TlsTransport(data[CONF_HOST], data.get(CONF_PORT, DEFAULT_PORT))
+    if name is not None:
+        transport.name = name
+    return transport
+
+
+class Redactor:
+    """Masks the key, host, serial path, IP and MAC addresses wherever they occur in text."""
+
+    def __init__(self, secrets: Iterable[str | None]) -> None:
+        """Mask the given strings (case-insensitive), and every IPv4 and MAC address."""
+        literal = sorted({secret for secret in secrets if secret}, key=len, reverse=True)
+        parts = [re.escape(secret) for secret in literal]
+        parts += [f"(?:{pattern})" for pattern in _ADDRESS_PATTERNS]
+        self._pattern = re.compile("|".join(parts), re.IGNORECASE)
+
+    @classmethod
+    def for_entry(cls, entry: ConfigEntry) -> Redactor:
+        """Return the redactor of an entry's key, host, serial path and unique id."""
+        data = entry.data
+        secrets: list[str | None] = [
+            data.get(CONF_SECRET_KEY),
+            data.get(CONF_HOST),
+            data.get(CONF_SERIAL_URL),
+            entry.unique_id,
+        ]
+        if is_mac(entry.unique_id):
+            secrets.append(str(entry.unique_id).replace(":", ""))
+        return cls(secrets)
+
+    def __call__(self, text: str) -> str:
+        """Return text with everything sensitive replaced by **REDACTED**."""
+        return self._pattern.sub(REDACTED, text)
+
+    def data(self, value: Any) -> Any:
+        """Return a copy of nested dicts, lists and strings with every string redacted."""
+        if isinstance(value, str):
+            return self(value)
+        if isinstance(value, Mapping):
+            return {key: self.data(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.data(item) for item in value]
+        return value
 
 
 def is_mac(unique_id: str | None) -> bool:

@@ -23,7 +23,7 @@ from homeassistant.helpers.restore_state import ExtraStoredData
 from homeassistant.util import dt as dt_util
 
 from .client import ActivityStatus, Supervisor, ThermostatState
-from .coordinator import SteamloopConfigEntry, SteamloopCoordinator
+from .coordinator import LINK, DataKey, SteamloopConfigEntry, SteamloopCoordinator
 from .entity import SteamloopEntity, SteamloopZoneEntity, async_add_zone_entities
 
 PARALLEL_UPDATES = 0
@@ -188,14 +188,19 @@ class LinkSensor(SteamloopEntity, SensorEntity):
         """Return True: the link's own statistics are known whether or not it is up."""
         return True
 
-    def change_keys(self) -> set[str]:
-        """Return no keys: link statistics only change when availability flips."""
-        return set()
+    def data_keys(self) -> set[DataKey]:
+        """Return the link's key: its statistics change with every link, up or down."""
+        return {LINK}
 
     @property
     def native_value(self) -> datetime | str | int | None:
-        """Return the current value."""
-        return self.entity_description.value_fn(self.coordinator.supervisor)
+        """Return the current value, without any address an error message carried."""
+        value = self.entity_description.value_fn(self.coordinator.supervisor)
+        return self.coordinator.redact(value) if isinstance(value, str) else value
+
+    def shown_values(self) -> object:
+        """Return the value: an unchanged statistic is not written again."""
+        return (self.native_value,)
 
 
 @dataclass
@@ -284,14 +289,8 @@ class RuntimeSensor(SteamloopEntity, RestoreSensor):
         self._since = self.hass.loop.time() if running else None
 
     @callback
-    def _handle_change(self) -> None:
-        """Bank or start the count: the system started or stopped running."""
-        self._track()
-        super()._handle_change()
-
-    @callback
     def _handle_coordinator_update(self) -> None:
-        """Stop counting when the link goes down; count on once it is back and the system runs."""
+        """Bank or start the count: the system started or stopped, or the link went or came."""
         self._track()
         super()._handle_coordinator_update()
 
@@ -315,7 +314,8 @@ class ZoneTemperatureSensor(SteamloopZoneEntity, SensorEntity):
     _attr_device_class = SensorDeviceClass.TEMPERATURE
     _attr_state_class = SensorStateClass.MEASUREMENT
     _attr_native_unit_of_measurement = UnitOfTemperature.FAHRENHEIT
-    _attr_suggested_display_precision = 0
+    # The climate card shows tenths too, so both show a zone at 70.5 °F as 70.5.
+    _attr_suggested_display_precision = 1
 
     def __init__(self, coordinator: SteamloopCoordinator, zone_id: str) -> None:
         """Initialise the zone's temperature sensor."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import SteamloopConfigEntry, SteamloopCoordinator
+from .coordinator import SteamloopConfigEntry, SteamloopCoordinator, SystemKey
 from .entity import SteamloopEntity
 from .helpers import steamloop_action
 
@@ -24,10 +24,23 @@ async def async_setup_entry(
     entry: SteamloopConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the emergency heat switch when the thermostat reports emergency heat."""
+    """Add the emergency heat switch once the thermostat reports emergency heat."""
     coordinator = entry.runtime_data
-    if coordinator.data.emergency_heat is not None:
+    if coordinator.has_emergency_heat:
         async_add_entities([EmergencyHeatSwitch(coordinator)])
+        return
+
+    added: list[EmergencyHeatSwitch] = []
+
+    @callback
+    def add_when_reported() -> None:
+        if coordinator.has_emergency_heat and not added:
+            added.append(EmergencyHeatSwitch(coordinator))
+            async_add_entities(added)
+
+    entry.async_on_unload(
+        coordinator.async_add_listener(add_when_reported, frozenset({SystemKey("emergency_heat")}))
+    )
 
 
 class EmergencyHeatSwitch(SteamloopEntity, SwitchEntity):

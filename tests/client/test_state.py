@@ -563,6 +563,22 @@ def test_sync_from_empty_fresh_removes_everything(state: ThermostatState) -> Non
     assert state == ThermostatState()
 
 
+def test_incomplete_sync_removes_nothing(state: ThermostatState) -> None:
+    """A burst cut short keeps the zones it lacks and the system fields it did not report."""
+    state.apply(ev("ZoneAdded", zone_id="2"))
+    fresh = ThermostatState()
+    fresh.zones["1"] = dataclasses.replace(state.zones["1"], indoor_temperature=75.0)
+    fresh.fan_mode = state.fan_mode
+
+    change = state.sync_from(fresh, complete=False)
+
+    assert change == Change(zones=zones("1"))
+    assert set(state.zones) == {"1", "2"}
+    assert state.zones["1"].indoor_temperature == 75.0
+    assert state.supported_modes
+    assert state.relative_humidity is not None
+
+
 def test_sync_into_empty_adds_everything(state: ThermostatState) -> None:
     """An empty state synced from a full one reports every zone added."""
     target = ThermostatState()

@@ -53,6 +53,7 @@ _REFUSAL_WORDS: Final = re.compile(
     r"key|secret|auth|credential|password|denied|forbidden|permission|pair", re.IGNORECASE
 )
 _TEXT_LIMIT: Final = 80
+REDACTED_BYTES: Final = codec.REDACTED.encode()
 
 
 @dataclass(slots=True)
@@ -421,7 +422,9 @@ class Session:
         self._last_frame = self._loop.time()
         self.capture.frame("rx", frame)
         if _LOGGER.isEnabledFor(logging.DEBUG):
-            _LOGGER.debug("%s RX %s", self.name, codec.redact(frame))
+            # The thermostat may quote the key anywhere (an Error's description, say).
+            shown = frame.replace(self._secret.encode(), REDACTED_BYTES) if self._secret else frame
+            _LOGGER.debug("%s RX %s", self.name, codec.redact(shown))
         messages = codec.decode_all(frame)
         if not messages:
             self.stats.malformed_frames += 1

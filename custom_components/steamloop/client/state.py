@@ -188,9 +188,13 @@ class ThermostatState:
             return NO_CHANGE
         return self._update_zone(zone_id, values, notes)
 
-    def sync_from(self, fresh: ThermostatState) -> Change:
-        """Make this state equal to ``fresh`` in place, keeping existing Zone objects."""
-        removed = [zone_id for zone_id in self.zones if zone_id not in fresh.zones]
+    def sync_from(self, fresh: ThermostatState, *, complete: bool = True) -> Change:
+        """Make this state equal to ``fresh`` in place, keeping existing Zone objects.
+
+        When ``fresh`` may be incomplete (a burst cut short), zones it lacks are kept and system
+        fields it did not report keep their values: only a complete sync removes anything.
+        """
+        removed = [zone_id for zone_id in self.zones if zone_id not in fresh.zones and complete]
         for zone_id in removed:
             del self.zones[zone_id]
         added: list[str] = []
@@ -212,6 +216,8 @@ class ThermostatState:
         system: list[str] = []
         for name in SYSTEM_FIELDS:
             value = getattr(fresh, name)
+            if not complete and value in (None, ()):
+                continue
             if getattr(self, name) != value:
                 setattr(self, name, value)
                 system.append(name)

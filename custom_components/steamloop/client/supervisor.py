@@ -2,8 +2,10 @@
 
 One task (``run``) walks the LinkState machine. Every failed attempt, whatever raised it, goes to
 one handler that logs it and picks the delay before the next attempt; only a refused key or a
-foreign certificate stop the retries. The ThermostatState object lives as long as the supervisor:
-each (re)sync is collected in a fresh staging state and copied into it in place.
+foreign certificate stop the retries. Everything about the link is logged at DEBUG: the owner
+decides what a user is told (one line when the thermostat is lost, one when it is back). The
+ThermostatState object lives as long as the supervisor: each (re)sync is collected in a fresh
+staging state and copied into it in place.
 
 Login replies (decided in ``Session.login``, acted on here):
 
@@ -56,7 +58,7 @@ from .errors import (
 )
 from .models import FanMode, HoldType, ZoneMode
 from .session import LinkStats, Session
-from .state import Change, ThermostatState, Zone
+from .state import SYSTEM_FIELDS, Change, ThermostatState, Zone
 from .transport import Transport
 
 _LOGGER = logging.getLogger(__name__)
@@ -133,6 +135,7 @@ class Supervisor:
         self._stable: asyncio.TimerHandle | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._cancelled = False
 
     @property
     def available(self) -> bool:
@@ -173,7 +176,10 @@ class Supervisor:
         self._stopping = True
         task = self._task
         if task is not None and task is not asyncio.current_task() and not task.done():
-            task.cancel()
+            # One cancellation however often stop() is called: run() absorbs exactly one.
+            if not self._cancelled:
+                self._cancelled = True
+                task.cancel()
             await asyncio.wait([task])
         self.link_state = LinkState.STOPPED
         self._available = False
@@ -234,7 +240,9 @@ class Supervisor:
             self._set_link_state(LinkState.SYNCING)
             fresh = await session.sync()
             # No await between the end of the burst and going live: no event can fall in between.
-            change = self.state.sync_from(fresh)
+            # A burst that paused may be cut short; only one that reported again everything
+            # system-wide the state knew proves that a zone it lacks is gone.
+            change = self.state.sync_from(fresh, complete=_complete(fresh, self.state))
             session.go_live(self._on_event)
             self._went_ready(change)
             outcome = await session.serve(), session.silent
@@ -262,7 +270,7 @@ class Supervisor:
         self.stats.connected_since = self._now()
         self.last_error = None
         if self._outage_logged:
-            _LOGGER.info("Reconnected to %s", self.transport.name)
+            _LOGGER.debug("Reconnected to %s", self.transport.name)
         self._outage_logged = False
         if self._refreshing:
             self._refreshed(missed=bool(change))
@@ -291,11 +299,10 @@ class Supervisor:
         self.last_error = _detached(reason)
         if silent:
             # Silence proves nothing either way: reconnect at once and stay available meanwhile.
-            _LOGGER.info("%s; refreshing the link", self._describe(reason))
+            _LOGGER.debug("%s; refreshing the link", self._describe(reason))
             self._refreshing = True
             return 0.0
-        # INFO, like "Reconnected": the link comes back by itself, there is nothing to act on.
-        _LOGGER.info("Lost the link: %s", self._describe(reason))
+        _LOGGER.debug("Lost the link: %s", self._describe(reason))
         self._outage_logged = True
         self._set_available(available=False, reason=str(reason))
         return self._backoff()
@@ -312,8 +319,7 @@ class Supervisor:
         self.stats.failed_attempts += 1
         if isinstance(err, SteamloopError):
             error = err
-            level = logging.DEBUG if self._outage_logged else logging.WARNING
-            _LOGGER.log(level, "Cannot connect: %s", self._describe(err))
+            _LOGGER.debug("Cannot connect: %s", self._describe(err))
         else:
             error = ConnectError(f"{name}: unexpected {type(err).__name__}")
             error.__cause__ = err
@@ -330,7 +336,7 @@ class Supervisor:
         return self._backoff()
 
     def _give_up(self, link_state: LinkState, err: SteamloopError, reason: str) -> None:
-        _LOGGER.error("Giving up: %s", self._describe(err))
+        _LOGGER.debug("Giving up: %s", self._describe(err))
         self.last_error = _detached(err)
         self._set_link_state(link_state)
         self._refreshing = False
@@ -395,7 +401,10 @@ class Supervisor:
         cool: float | None = None,
         hold_type: HoldType | None = None,
     ) -> None:
-        """Set one or both setpoints; the side not given moves to keep the deadband."""
+        """Set one or both setpoints, in whole degrees; the side not given keeps the deadband.
+
+        Both sides are range-checked as they would be sent, after the deadband moved one.
+        """
         session = self._ready()
         zone = self._zone(zone_id)
         if heat is None and cool is None:
@@ -404,13 +413,13 @@ class Supervisor:
                 raise InvalidCommandError(msg)
             await self.set_hold_type(zone_id, hold_type)
             return
-        for value in (heat, cool):
-            if value is not None and not (
-                math.isfinite(value) and SETPOINT_RANGE[0] <= value <= SETPOINT_RANGE[1]
-            ):
-                msg = f"setpoint {value!r} is outside {SETPOINT_RANGE[0]:g}-{SETPOINT_RANGE[1]:g}"
-                raise InvalidCommandError(msg)
+        heat = None if heat is None else _whole(heat)
+        cool = None if cool is None else _whole(cool)
         new_heat, new_cool, deadband = _setpoints(zone, heat, cool)
+        for value in (new_heat, new_cool):
+            if not SETPOINT_RANGE[0] <= value <= SETPOINT_RANGE[1]:
+                msg = f"setpoint {value:g} is outside {SETPOINT_RANGE[0]:g}-{SETPOINT_RANGE[1]:g}"
+                raise InvalidCommandError(msg)
         await session.send(
             codec.update_setpoint(
                 zone_id,
@@ -479,15 +488,34 @@ def _setpoints(zone: Zone, heat: float | None, cool: float | None) -> tuple[floa
     if new_heat is None or new_cool is None:
         msg = f"zone {zone.zone_id!r} has not reported its setpoints yet"
         raise InvalidCommandError(msg)
-    if new_cool - new_heat < deadband:
+    # Setpoints and deadbands are reported to 0.01 at most: compared there, 64 - 61 is exactly 3.
+    if round(new_cool - new_heat, 2) < round(deadband, 2):
         if heat is not None and cool is not None:
             msg = f"cool {cool:g} must be at least {deadband:g} above heat {heat:g}"
             raise InvalidCommandError(msg)
+        # The moved side is rounded away from the other, so the gap never falls below the deadband.
         if heat is not None:
-            new_cool = new_heat + deadband
+            new_cool = float(math.ceil(round(new_heat + deadband, 2)))
         else:
-            new_heat = new_cool - deadband
+            new_heat = float(math.floor(round(new_cool - deadband, 2)))
     return new_heat, new_cool, deadband
+
+
+def _whole(value: float) -> float:
+    """Return a requested setpoint in whole degrees, halves rounded up, as the display shows it."""
+    if not math.isfinite(value):
+        msg = f"setpoint {value!r} is not a number"
+        raise InvalidCommandError(msg)
+    return float(math.floor(value + 0.5))
+
+
+def _complete(fresh: ThermostatState, known: ThermostatState) -> bool:
+    """Return whether a burst reported every system-wide field the known state has a value for."""
+    return all(
+        getattr(fresh, name) not in (None, ())
+        for name in SYSTEM_FIELDS
+        if getattr(known, name) not in (None, ())
+    )
 
 
 def _member[E: StrEnum](enum: type[E], value: str) -> E:

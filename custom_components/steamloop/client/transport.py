@@ -217,7 +217,9 @@ class TlsTransport(Transport):
                 msg = f"{self.name}: timed out after {self._connect_timeout:g} s"
                 raise ConnectError(msg) from err
             except OSError as err:
-                msg = f"{self.name}: {err.strerror or err!r}"
+                # Not err.strerror: asyncio puts the address in it ("Connect call failed (...)").
+                reason = os.strerror(err.errno) if err.errno else type(err).__name__
+                msg = f"{self.name}: {reason}"
                 raise ConnectError(msg) from err
             self._preferred = identity
             return link
