@@ -6,6 +6,8 @@ handed tokens from a login as the development user, so no login page is involved
     docs/config-flow.png   Add integration > Steamloop > On the network (the host and port form)
     docs/device.png        the thermostat's device page
     docs/zone.png          a zone's device page (thermostat card, hold, temperature)
+    docs/preset.png        the zone's climate dialog holding the Away preset (reset afterwards)
+    docs/presets.png       the entry's Configure dialog: the presets' heat/cool pairs
 
     python scripts/screenshots.py [--url http://127.0.0.1:8123] [--chromium chromium] [--out docs]
 """
@@ -66,6 +68,32 @@ FIND_TEXT = """
   if (!found.length) return null;
   const box = found.reduce((a, b) => (a.width * a.height <= b.width * b.height ? a : b));
   return {x: box.x + box.width / 2, y: box.y + box.height / 2};
+})
+"""
+
+
+# Clicks the element labelled so (an icon button has a label, not text), through shadow roots.
+CLICK_LABEL = """
+((wanted) => {
+  const walk = (root) => {
+    for (const el of root.querySelectorAll("*")) {
+      const label = el.getAttribute("label") ?? el.getAttribute("aria-label");
+      if (label === wanted) { el.click(); return true; }
+      if (el.shadowRoot && walk(el.shadowRoot)) return true;
+    }
+    return false;
+  };
+  return walk(document);
+})
+"""
+
+# Opens an entity's dialog, as clicking it on a dashboard does.
+MORE_INFO = """
+((entityId) => {
+  document.querySelector("home-assistant").dispatchEvent(
+    new CustomEvent("hass-more-info", {detail: {entityId}, bubbles: true, composed: true})
+  );
+  return true;
 })
 """
 
@@ -143,6 +171,19 @@ class Page:
                 button="left" if event != "mouseMoved" else "none",
                 clickCount=1,
             )
+
+    async def click_label(self, label: str) -> None:
+        """Click the element with this label (an icon button), once it is shown."""
+        deadline = time.monotonic() + TIMEOUT
+        while not await self.evaluate(f"{CLICK_LABEL}({json.dumps(label)})"):
+            if time.monotonic() > deadline:
+                msg = f"nothing labelled {label!r} appeared within {TIMEOUT:.0f} s"
+                raise ScreenshotError(msg)
+            await asyncio.sleep(POLL)
+
+    async def more_info(self, entity_id: str) -> None:
+        """Open an entity's dialog."""
+        await self.evaluate(f"{MORE_INFO}({json.dumps(entity_id)})")
 
     async def goto(self, url: str) -> None:
         """Navigate (callers then wait for what they need to see)."""
@@ -250,6 +291,37 @@ async def thermostat_devices(
     return thermostat["id"], zones[0]["id"] if zones else thermostat["id"]
 
 
+async def zone_climate(
+    session: aiohttp.ClientSession, url: str, access_token: str, zone: str
+) -> str:
+    """Return the entity id of a zone device's climate entity."""
+    async with session.ws_connect(f"{url}/api/websocket") as ws:
+        await ws.receive_json()
+        await ws.send_json({"type": "auth", "access_token": access_token})
+        await ws.receive_json()
+        await ws.send_json({"id": 1, "type": "config/entity_registry/list"})
+        entities = (await ws.receive_json())["result"]
+    for entity in entities:
+        if entity["device_id"] == zone and entity["entity_id"].startswith("climate."):
+            return str(entity["entity_id"])
+    msg = "the zone has no climate entity"
+    raise ScreenshotError(msg)
+
+
+async def set_preset(
+    session: aiohttp.ClientSession, url: str, access_token: str, entity_id: str, preset: str
+) -> None:
+    """Select a preset through the climate.set_preset_mode action."""
+    async with session.post(
+        f"{url}/api/services/climate/set_preset_mode",
+        headers={"Authorization": f"Bearer {access_token}"},
+        json={"entity_id": entity_id, "preset_mode": preset},
+    ) as resp:
+        if resp.status != 200:  # noqa: PLR2004 - HTTP OK
+            msg = f"climate.set_preset_mode answered {resp.status}"
+            raise ScreenshotError(msg)
+
+
 async def take(seed: ModuleType, args: argparse.Namespace) -> None:
     """Log in, then save each screenshot."""
     out: Path = args.out
@@ -281,6 +353,22 @@ async def take(seed: ModuleType, args: argparse.Namespace) -> None:
             await page.goto(f"{args.url}/config/devices/device/{zone}")
             await page.find_text("Hold")
             await page.save(out / "zone.png")
+
+            climate = await zone_climate(session, args.url, access_token, zone)
+            await set_preset(session, args.url, access_token, climate, "away")
+            try:
+                await page.more_info(climate)
+                await page.find_text("Away")
+                await page.save(out / "preset.png")
+            finally:
+                # Back to the schedule, as the zone was before.
+                await set_preset(session, args.url, access_token, climate, "none")
+
+            await page.goto(f"{args.url}/config/integrations/integration/steamloop")
+            await page.find_text("Devices")
+            await page.click_label("Configure")
+            await page.find_text("Presets")
+            await page.save(out / "presets.png")
 
 
 def main() -> int:
