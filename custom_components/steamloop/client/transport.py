@@ -210,20 +210,20 @@ class TlsTransport(Transport):
             try:
                 link = await self._open(context)
             except _HANDSHAKE_REFUSED as err:
-                _LOGGER.debug("%s refused the %s identity: %s", self.name, identity.name, repr(err))
+                _LOGGER.debug(
+                    "%s refused the %s identity: %s", self.name, identity.name, _reason(err)
+                )
                 refused = err
                 continue
             except TimeoutError as err:
                 msg = f"{self.name}: timed out after {self._connect_timeout:g} s"
                 raise ConnectError(msg) from err
             except OSError as err:
-                # Not err.strerror: asyncio puts the address in it ("Connect call failed (...)").
-                reason = os.strerror(err.errno) if err.errno else type(err).__name__
-                msg = f"{self.name}: {reason}"
+                msg = f"{self.name}: {_reason(err)}"
                 raise ConnectError(msg) from err
             self._preferred = identity
             return link
-        msg = f"{self.name}: TLS handshake failed with every client identity ({refused!r})"
+        msg = f"{self.name}: TLS handshake failed with every client identity ({_reason(refused)})"
         raise ConnectError(msg) from refused
 
     async def _open(self, context: ssl.SSLContext) -> Link:
@@ -243,6 +243,15 @@ class TlsTransport(Transport):
             writer.transport.abort()
             raise
         return Link(reader, writer, fingerprint)
+
+
+def _reason(err: BaseException | None) -> str:
+    """Return why a connect failed, without the address asyncio puts in some messages."""
+    if isinstance(err, ssl.SSLError):
+        return repr(err)
+    if isinstance(err, OSError) and err.errno:
+        return os.strerror(err.errno)
+    return type(err).__name__
 
 
 class SerialTransport(Transport):
