@@ -15,6 +15,7 @@ import logging
 import os
 import socket
 import ssl
+import sys
 import tempfile
 import zlib
 from abc import ABC, abstractmethod
@@ -272,13 +273,14 @@ class SerialTransport(Transport):
         # stop a network connection from loading: serialx is not a requirement of ours but
         # comes with Home Assistant, whose usb and serial integrations pin it per release.
         try:
-            await asyncio.get_running_loop().run_in_executor(
-                None, importlib.import_module, "serialx"
-            )
+            if "serialx" not in sys.modules:
+                await asyncio.get_running_loop().run_in_executor(
+                    None, importlib.import_module, "serialx"
+                )
+            import serialx  # noqa: PLC0415
         except ImportError as err:
             msg = f"{self.name}: serial connections need serialx (Home Assistant's usb installs it)"
             raise ConnectError(msg) from err
-        import serialx  # noqa: PLC0415
 
         try:
             async with asyncio.timeout(self._connect_timeout):
