@@ -7,6 +7,8 @@ Chromium (Debian's) is driven by Playwright along the same steps as the browser 
     docs/config-flow.png   Add integration > Steamloop > On the network (the host and port form)
     docs/device.png        the thermostat's device page
     docs/zone.png          a zone's device page (thermostat card, hold, temperature)
+    docs/preset.png        the zone's climate dialog holding the Away preset (reset afterwards)
+    docs/presets.png       the entry's Configure dialog: the presets' heat/cool pairs
 
     python scripts/screenshots.py [--url http://127.0.0.1:8123] [--chromium chromium] [--out docs]
 """
@@ -28,12 +30,44 @@ from tests.browser.ui import log_in, open_network_form  # noqa: E402
 
 WIDTH, HEIGHT = 1280, 860
 TIMEOUT_MS = 30_000
+HASS = "document.querySelector('home-assistant').hass"
 
 
 def device_page(page: Page, url: str, name: str) -> None:
     """Open a device's page from the integration's page, as a user finds it."""
     page.goto(f"{url}/config/integrations/integration/steamloop")
     page.get_by_role("button", name=re.compile(rf"^{re.escape(name)} ")).first.click()
+
+
+def zone_climate(page: Page) -> str:
+    """Return the climate entity of the zone whose device page is open."""
+    device_id = page.url.rstrip("/").rsplit("/", 1)[-1]
+    return str(
+        page.evaluate(
+            f"""(id) => Object.values({HASS}.entities)
+                .find((e) => e.device_id === id && e.entity_id.startsWith("climate.")).entity_id""",
+            device_id,
+        )
+    )
+
+
+def set_preset(page: Page, entity_id: str, preset: str) -> None:
+    """Select a preset through the climate.set_preset_mode action, as the dialog's select does."""
+    page.evaluate(
+        f"""([entity_id, preset_mode]) =>
+            {HASS}.callService("climate", "set_preset_mode", {{entity_id, preset_mode}})""",
+        [entity_id, preset],
+    )
+
+
+def more_info(page: Page, entity_id: str) -> None:
+    """Open an entity's dialog, as clicking it does."""
+    page.evaluate(
+        """(entityId) => document.querySelector("home-assistant").dispatchEvent(
+            new CustomEvent(
+                "hass-more-info", {detail: {entityId}, bubbles: true, composed: true}))""",
+        entity_id,
+    )
 
 
 def save(page: Page, path: Path) -> None:
@@ -64,6 +98,22 @@ def take(args: argparse.Namespace, chromium: str) -> None:
             device_page(page, args.url, args.zone)
             expect(page.get_by_text("Hold").first).to_be_visible()
             save(page, out / "zone.png")
+
+            climate = zone_climate(page)
+            set_preset(page, climate, "away")
+            try:
+                more_info(page, climate)
+                expect(page.get_by_text("Away").first).to_be_visible()
+                save(page, out / "preset.png")
+            finally:
+                # Back to the schedule, as the zone was before.
+                set_preset(page, climate, "none")
+            page.keyboard.press("Escape")
+
+            page.goto(f"{args.url}/config/integrations/integration/steamloop")
+            page.get_by_role("button", name="Configure").first.click()
+            expect(page.get_by_text("Presets").first).to_be_visible()
+            save(page, out / "presets.png")
         finally:
             browser.close()
 

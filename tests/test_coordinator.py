@@ -77,6 +77,22 @@ async def test_update_entity_then_a_push_is_shown(
     assert hass.states.get(LIVING).attributes["current_temperature"] == 75.5
 
 
+async def test_update_entity_while_the_thermostat_is_away_keeps_the_truth(
+    hass: HomeAssistant, init_integration: MockConfigEntry, thermostat: Simulator, clock: Clock
+) -> None:
+    """A refresh request during an outage raises nothing and leaves the entities unavailable."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    await thermostat.refuse()
+    thermostat.reset_clients()
+    await clock.until(lambda: _unavailable(hass, LIVING, TEMPERATURE), limit=5)
+    await hass.services.async_call(
+        "homeassistant", "update_entity", {ATTR_ENTITY_ID: [TEMPERATURE, LIVING]}, blocking=True
+    )
+    assert _unavailable(hass, LIVING, TEMPERATURE)
+    await thermostat.accept()
+    await clock.until(lambda: not _unavailable(hass, LIVING, TEMPERATURE), limit=15)
+
+
 # --- commands write what the user asked --------------------------------------------------------
 
 

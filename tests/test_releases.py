@@ -150,3 +150,17 @@ def test_climate_names_on_releases_without_native_names(monkeypatch: pytest.Monk
             "target_temperature_high",
         )
     ] == [UnitOfTemperature.FAHRENHEIT, 71.0, 70.0, 68.0, 76.0]
+
+
+def test_climate_names_untouched_on_releases_with_native_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """From 2026.11 the class is left as written: Home Assistant serves the plain names."""
+    monkeypatch.setattr(compat, "NATIVE_CLIMATE_TEMPERATURES", True)
+
+    class Probe(ClimateEntity):
+        _attr_native_temperature_unit = UnitOfTemperature.FAHRENHEIT
+
+    before = dict(vars(Probe))
+    assert compat.native_climate_temperatures(Probe) is Probe
+    assert dict(vars(Probe)) == before

@@ -11,10 +11,12 @@ from homeassistant.components.climate.const import (
     ATTR_TARGET_TEMP_LOW,
     FAN_AUTO,
     FAN_ON,
+    PRESET_NONE,
     ClimateEntityFeature,
     HVACAction,
     HVACMode,
 )
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import ATTR_TEMPERATURE, PRECISION_TENTHS, UnitOfTemperature
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -26,6 +28,7 @@ from .const import DOMAIN
 from .coordinator import SteamloopConfigEntry, SteamloopCoordinator
 from .entity import SteamloopZoneEntity, async_add_zone_entities
 from .helpers import steamloop_action
+from .presets import PRESETS, Setpoints, preset_of, presets_from_options
 
 PARALLEL_UPDATES = 1
 
@@ -45,7 +48,10 @@ _ZONE_MODES = {
     HVACMode.HEAT_COOL: ZoneMode.AUTO,
 }
 BASE_FEATURES = (
-    ClimateEntityFeature.FAN_MODE | ClimateEntityFeature.TURN_ON | ClimateEntityFeature.TURN_OFF
+    ClimateEntityFeature.FAN_MODE
+    | ClimateEntityFeature.TURN_ON
+    | ClimateEntityFeature.TURN_OFF
+    | ClimateEntityFeature.PRESET_MODE
 )
 
 
@@ -73,6 +79,7 @@ class SteamloopClimate(SteamloopZoneEntity, ClimateEntity):
     _attr_max_temp = 95.0
     _attr_target_temperature_step = 1.0
     _attr_fan_modes = list(FAN_MODES.values())
+    _attr_preset_modes = [*PRESETS, PRESET_NONE]
     system_fields = frozenset(
         {"supported_modes", "fan_mode", "relative_humidity", "cooling", "heating"}
     )
@@ -80,6 +87,20 @@ class SteamloopClimate(SteamloopZoneEntity, ClimateEntity):
     def __init__(self, coordinator: SteamloopCoordinator, zone_id: str) -> None:
         """Initialise the zone's climate entity."""
         super().__init__(coordinator, zone_id, "climate")
+
+    async def async_added_to_hass(self) -> None:
+        """Also show new preset pairs as soon as the user saves them in the options."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self.coordinator.config_entry.add_update_listener(self._async_entry_updated)
+        )
+
+    async def _async_entry_updated(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
+        self.async_write_ha_state()
+
+    @property
+    def _presets(self) -> dict[str, Setpoints]:
+        return presets_from_options(self.coordinator.config_entry.options)
 
     @property
     def _range_mode(self) -> bool:
@@ -169,6 +190,11 @@ class SteamloopClimate(SteamloopZoneEntity, ClimateEntity):
         fan = self.coordinator.data.fan_mode
         return None if fan is None else FAN_MODES[fan]
 
+    @property
+    def preset_mode(self) -> str:
+        """Return the preset whose pair the zone holds permanently, or none."""
+        return preset_of(self.zone, self._presets) or PRESET_NONE
+
     @steamloop_action
     async def async_set_hvac_mode(self, hvac_mode: HVACMode) -> None:
         """Set the zone's mode; auto follows the schedule, heat_cool holds the range."""
@@ -231,6 +257,20 @@ class SteamloopClimate(SteamloopZoneEntity, ClimateEntity):
                 await supervisor.set_temperature(self.zone_id, cool=target)
         elif low is not None or high is not None:
             await supervisor.set_temperature(self.zone_id, heat=low, cool=high)
+
+    @steamloop_action
+    async def async_set_preset_mode(self, preset_mode: str) -> None:
+        """Hold the preset's pair permanently; none leaves a preset for the schedule."""
+        supervisor = self.coordinator.supervisor
+        if preset_mode == PRESET_NONE:
+            # Only a preset is left: a permanent hold of the user's own setpoints is not ours.
+            if self.preset_mode != PRESET_NONE:
+                await supervisor.set_hold_type(self.zone_id, HoldType.SCHEDULE)
+            return
+        pair = self._presets[preset_mode]
+        await supervisor.set_temperature(
+            self.zone_id, heat=pair.heat, cool=pair.cool, hold_type=HoldType.MANUAL
+        )
 
     @steamloop_action
     async def async_set_fan_mode(self, fan_mode: str) -> None:

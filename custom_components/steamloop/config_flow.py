@@ -1,4 +1,7 @@
-"""Config flow: network or serial, then pair now or enter a key; migration, reauth, reconfigure."""
+"""Config flow: network or serial, then pair now or enter a key; migration, reauth, reconfigure.
+
+The options flow sets the presets' heat/cool pairs.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +14,21 @@ import probatio as vol
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
+    OptionsFlow,
 )
-from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.const import CONF_HOST, CONF_PORT, UnitOfTemperature
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
@@ -54,6 +62,14 @@ from .const import (
     TRANE_DOMAIN,
 )
 from .helpers import async_learn_mac, build_transport, fallback_unique_id, is_mac, valid_host
+from .presets import (
+    DEFAULT_DEADBAND,
+    PRESETS,
+    SETPOINT_MAX,
+    SETPOINT_MIN,
+    option_key,
+    presets_from_options,
+)
 
 CONF_ENTRY = "entry"
 CONF_NEXT = "next"
@@ -102,6 +118,12 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a thermostat: where it is, then how to get its key."""
 
     VERSION = 1
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> SteamloopOptionsFlow:  # noqa: ARG004
+        """Return the presets' options flow."""
+        return SteamloopOptionsFlow()
 
     def __init__(self) -> None:
         """Initialise an empty flow."""
@@ -449,3 +471,83 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
                 description_placeholders={"title": self._migrated_from},
             )
         return self.async_create_entry(title=_title(data), data=data)
+
+
+# Range and whole degrees are checked by the flow itself, so every mistake gets a translated error.
+_SETPOINT_SELECTOR = NumberSelector(
+    NumberSelectorConfig(
+        mode=NumberSelectorMode.BOX, step=1, unit_of_measurement=UnitOfTemperature.FAHRENHEIT
+    )
+)
+PRESETS_SCHEMA = vol.Schema(
+    {
+        vol.Required(option_key(preset, side)): _SETPOINT_SELECTOR
+        for preset in PRESETS
+        for side in ("heat", "cool")
+    }
+)
+
+
+def _preset_errors(user_input: Mapping[str, float], deadband: float) -> dict[str, str]:
+    """Return the form's errors: whole degrees in range, the deadband kept, no two pairs alike."""
+    errors: dict[str, str] = {}
+    for key, value in user_input.items():
+        if value != int(value):
+            errors[key] = "whole_degrees"
+        elif not SETPOINT_MIN <= value <= SETPOINT_MAX:
+            errors[key] = "out_of_range"
+    pairs: set[tuple[float, float]] = set()
+    for preset in PRESETS:
+        heat_key, cool_key = option_key(preset, "heat"), option_key(preset, "cool")
+        pair = (user_input[heat_key], user_input[cool_key])
+        if heat_key in errors or cool_key in errors:
+            continue
+        if pair[1] - pair[0] < deadband:
+            errors[cool_key] = "deadband"
+        elif pair in pairs:
+            errors["base"] = "duplicate_presets"
+        pairs.add(pair)
+    return errors
+
+
+class SteamloopOptionsFlow(OptionsFlow):
+    """Set the heat/cool pair each preset holds."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show the pairs, and save them once they are whole degrees that keep the deadband."""
+        deadband = self._deadband()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if not (errors := _preset_errors(user_input, deadband)):
+                return self.async_create_entry(
+                    data={key: int(value) for key, value in user_input.items()}
+                )
+            shown: Mapping[str, Any] = user_input
+        else:
+            shown = {
+                option_key(preset, side): value
+                for preset, pair in presets_from_options(self.config_entry.options).items()
+                for side, value in pair._asdict().items()
+            }
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(PRESETS_SCHEMA, shown),
+            errors=errors,
+            description_placeholders={
+                "deadband": f"{deadband:g}",
+                "min": str(SETPOINT_MIN),
+                "max": str(SETPOINT_MAX),
+            },
+        )
+
+    def _deadband(self) -> float:
+        """Return the widest deadband the zones reported, or the usual one before they did."""
+        entry = self.config_entry
+        if entry.state is not ConfigEntryState.LOADED:
+            return DEFAULT_DEADBAND
+        deadbands = [
+            zone.deadband
+            for zone in entry.runtime_data.data.zones.values()
+            if zone.deadband is not None
+        ]
+        return max(deadbands, default=DEFAULT_DEADBAND)

@@ -289,6 +289,7 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
             # Unavailable entities show nothing; the flip back writes every entity.
             return
         self._save_structure()
+        # The coordinator's own listener registry: each entity's context is its set of keys.
         for update, context in list(self._listeners.values()):
             if context is None or not dirty.isdisjoint(cast("frozenset[DataKey]", context)):
                 update()

@@ -1,20 +1,26 @@
-"""Sensors: zone temperatures, indoor humidity, heating/cooling status, and the link itself."""
+"""Sensors: zone temperatures, humidity, heating/cooling status and running time, the link."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from homeassistant.components.sensor import (
+    RestoreSensor,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
+    SensorExtraStoredData,
     SensorStateClass,
 )
-from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfTemperature
-from homeassistant.core import HomeAssistant
+from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfTemperature, UnitOfTime
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_track_time_change, async_track_time_interval
+from homeassistant.helpers.restore_state import ExtraStoredData
+from homeassistant.util import dt as dt_util
 
 from .client import ActivityStatus, Supervisor, ThermostatState
 from .coordinator import LINK, DataKey, SteamloopConfigEntry, SteamloopCoordinator
@@ -23,6 +29,8 @@ from .entity import SteamloopEntity, SteamloopZoneEntity, async_add_zone_entitie
 PARALLEL_UPDATES = 0
 
 ACTIVITY_OPTIONS = [status.name.lower() for status in ActivityStatus]
+# How often a running time is written while the system runs (0.01 h is 36 s).
+RUNTIME_WRITE_INTERVAL = timedelta(minutes=1)
 
 
 def _activity(status: ActivityStatus | None) -> str | None:
@@ -71,6 +79,35 @@ SYSTEM_SENSORS = (
     ),
 )
 
+
+@dataclass(frozen=True, kw_only=True)
+class RuntimeSensorDescription(SensorEntityDescription):
+    """How long the system ran heating or cooling, today or in total."""
+
+    field: str
+    running_fn: Callable[[ThermostatState], bool]
+    today: bool
+
+
+RUNTIME_SENSORS = tuple(
+    RuntimeSensorDescription(
+        key=f"{field}_runtime_{period}",
+        translation_key=f"{field}_runtime_{period}",
+        field=field,
+        running_fn=running_fn,
+        today=period == "today",
+        device_class=SensorDeviceClass.DURATION,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfTime.HOURS,
+        suggested_display_precision=2,
+    )
+    for field, running_fn in (
+        ("heating", lambda state: state.heating is ActivityStatus.RUNNING),
+        ("cooling", lambda state: state.cooling is ActivityStatus.RUNNING),
+    )
+    for period in ("today", "total")
+)
+
 LINK_SENSORS = (
     LinkSensorDescription(
         key="connected_since",
@@ -108,6 +145,7 @@ async def async_setup_entry(
         [
             *(SystemSensor(coordinator, description) for description in SYSTEM_SENSORS),
             *(LinkSensor(coordinator, description) for description in LINK_SENSORS),
+            *(RuntimeSensor(coordinator, description) for description in RUNTIME_SENSORS),
         ]
     )
 
@@ -163,6 +201,111 @@ class LinkSensor(SteamloopEntity, SensorEntity):
     def shown_values(self) -> object:
         """Return the value: an unchanged statistic is not written again."""
         return (self.native_value,)
+
+
+@dataclass
+class RuntimeExtraStoredData(SensorExtraStoredData):
+    """A running time's stored value, with the local day it was counted on."""
+
+    day: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the sensor's stored data and the day."""
+        return {**super().as_dict(), "day": self.day}
+
+
+class RuntimeSensor(SteamloopEntity, RestoreSensor):
+    """How long the system heated or cooled, counted only while the thermostat is connected.
+
+    The wire only says whether the system runs, so the time between "running" and the next report
+    (or the link's loss) is what is counted; while disconnected nothing is known and nothing is.
+    """
+
+    entity_description: RuntimeSensorDescription
+
+    def __init__(
+        self, coordinator: SteamloopCoordinator, description: RuntimeSensorDescription
+    ) -> None:
+        """Initialise from its description, at zero until restored."""
+        super().__init__(coordinator, description.key)
+        self.entity_description = description
+        self.system_fields = frozenset({description.field})
+        self._seconds = 0.0
+        # The loop time since which the running system is counted; None while it is not.
+        self._since: float | None = None
+        self._day = dt_util.now().date()
+
+    async def async_added_to_hass(self) -> None:
+        """Restore the time counted before, then count on while the system runs."""
+        await super().async_added_to_hass()
+        self._restore(
+            await self.async_get_last_sensor_data(), await self.async_get_last_extra_data()
+        )
+        self._track()
+        self.async_on_remove(
+            async_track_time_interval(self.hass, self._write_running, RUNTIME_WRITE_INTERVAL)
+        )
+        if self.entity_description.today:
+            self.async_on_remove(
+                async_track_time_change(self.hass, self._midnight, hour=0, minute=0, second=0)
+            )
+
+    def _restore(
+        self, sensor_data: SensorExtraStoredData | None, extra: ExtraStoredData | None
+    ) -> None:
+        if (
+            sensor_data is None
+            or extra is None
+            or not isinstance(sensor_data.native_value, int | float)
+        ):
+            return
+        if self.entity_description.today and extra.as_dict().get("day") != self._day.isoformat():
+            # Counted on another day (Home Assistant was down at midnight): today starts at zero.
+            return
+        self._seconds = float(sensor_data.native_value) * 3600
+
+    @property
+    def native_value(self) -> float:
+        """Return the hours counted, including the current run."""
+        return round(self._counted() / 3600, 4)
+
+    @property
+    def extra_restore_state_data(self) -> RuntimeExtraStoredData:
+        """Return the value to restore, and the day it belongs to."""
+        return RuntimeExtraStoredData(
+            self.native_value, self.native_unit_of_measurement, self._day.isoformat()
+        )
+
+    def _counted(self) -> float:
+        if self._since is None:
+            return self._seconds
+        return self._seconds + max(0.0, self.hass.loop.time() - self._since)
+
+    @callback
+    def _track(self) -> None:
+        """Bank the current run, and count on from now only if the system runs while connected."""
+        self._seconds = self._counted()
+        running = self.available and self.entity_description.running_fn(self.coordinator.data)
+        self._since = self.hass.loop.time() if running else None
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Bank or start the count: the system started or stopped, or the link went or came."""
+        self._track()
+        super()._handle_coordinator_update()
+
+    @callback
+    def _write_running(self, _: datetime) -> None:
+        if self._since is not None:
+            self.async_write_ha_state()
+
+    @callback
+    def _midnight(self, now: datetime) -> None:
+        """Start the new day at zero; a run across midnight counts on each side."""
+        self._track()
+        self._seconds = 0.0
+        self._day = now.date()
+        self.async_write_ha_state()
 
 
 class ZoneTemperatureSensor(SteamloopZoneEntity, SensorEntity):

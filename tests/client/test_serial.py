@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from homeassistant.core import HomeAssistant
@@ -81,3 +82,13 @@ async def test_without_serialx_a_serial_link_fails_clearly(
     monkeypatch.setitem(sys.modules, "serialx", None)
     with pytest.raises(ConnectError, match="serial connections need serialx"):
         await SerialTransport("/dev/ttyUSB0").connect()
+
+
+async def test_serialx_is_imported_when_the_first_serial_link_opens(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Not yet imported: it is imported off the event loop, then the port is opened."""
+    monkeypatch.delitem(sys.modules, "serialx")
+    with pytest.raises(ConnectError, match="no-such-port"):
+        await SerialTransport(str(tmp_path / "no-such-port")).connect()
+    assert "serialx" in sys.modules

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import socket
 import ssl
 import threading
@@ -18,6 +20,7 @@ from custom_components.steamloop.client import (
     build_ssl_context,
     shipped_identities,
 )
+from custom_components.steamloop.client import transport as tls_module
 from simulator import Simulator, TestPKI
 
 from .conftest import Clock
@@ -134,8 +137,10 @@ async def test_refused_identity_falls_back_to_the_next_and_is_remembered(
 async def test_every_identity_refused_is_a_connect_error(thermostat: Simulator) -> None:
     """The shipped identities against a thermostat that only knows the test CA."""
     transport = TlsTransport("127.0.0.1", thermostat.port)
-    with pytest.raises(ConnectError, match="every client identity"):
+    with pytest.raises(ConnectError, match="every client identity") as caught:
         await transport.connect()
+    # The address once, as the transport's name: not again inside the reason.
+    assert str(caught.value).count("127.0.0.1") == 1
     assert thermostat.handshake_failures == 2
     assert transport.identity is None
 
@@ -211,3 +216,10 @@ async def test_shipped_identities_connect_where_no_client_ca_is_enforced(
         assert thermostat.clients[0].tls_version == "TLSv1.2"
     finally:
         await link.close()
+
+
+def test_connect_failure_reasons_carry_no_address() -> None:
+    """asyncio words some connect failures with the address; the reason keeps only the cause."""
+    reset = ConnectionResetError(errno.ECONNRESET, "Connect call failed ('192.0.2.7', 7878)")
+    assert tls_module._reason(reset) == os.strerror(errno.ECONNRESET)
+    assert tls_module._reason(EOFError()) == "EOFError"

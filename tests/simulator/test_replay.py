@@ -25,6 +25,8 @@ from tests.virtual_time import Clock
 # Entities about the link itself (when it came up, how often it dropped) describe this session,
 # not the thermostat, so a replay cannot and need not reproduce them.
 LINK_ENTITIES = ("connected_since", "disconnects", "last_disconnect_reason")
+# Running time is counted by Home Assistant as time passes, not reported by the thermostat.
+COUNTED_ENTITIES = ("_runtime_today", "_runtime_total")
 
 
 def entity_states(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, tuple[str, Any]]:
@@ -32,7 +34,7 @@ def entity_states(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, tupl
     registry = er.async_get(hass)
     states: dict[str, tuple[str, Any]] = {}
     for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
-        if any(entity.unique_id.endswith(key) for key in LINK_ENTITIES):
+        if any(entity.unique_id.endswith(key) for key in LINK_ENTITIES + COUNTED_ENTITIES):
             continue
         state = hass.states.get(entity.entity_id)
         assert state is not None, entity.entity_id

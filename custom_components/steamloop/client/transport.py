@@ -15,6 +15,7 @@ import logging
 import os
 import socket
 import ssl
+import sys
 import tempfile
 import zlib
 from abc import ABC, abstractmethod
@@ -210,16 +211,16 @@ class TlsTransport(Transport):
             try:
                 link = await self._open(context)
             except _HANDSHAKE_REFUSED as err:
-                _LOGGER.debug("%s refused the %s identity: %s", self.name, identity.name, repr(err))
+                _LOGGER.debug(
+                    "%s refused the %s identity: %s", self.name, identity.name, _reason(err)
+                )
                 refused = err
                 continue
             except TimeoutError as err:
                 msg = f"{self.name}: timed out after {self._connect_timeout:g} s"
                 raise ConnectError(msg) from err
             except OSError as err:
-                # Not err.strerror: asyncio puts the address in it ("Connect call failed (...)").
-                reason = os.strerror(err.errno) if err.errno else type(err).__name__
-                msg = f"{self.name}: {reason}"
+                msg = f"{self.name}: {_reason(err)}"
                 raise ConnectError(msg) from err
             except UnicodeError as err:
                 # getaddrinfo's verdict on a name it cannot even encode ("a..b", a long label).
@@ -227,7 +228,7 @@ class TlsTransport(Transport):
                 raise ConnectError(msg) from err
             self._preferred = identity
             return link
-        msg = f"{self.name}: TLS handshake failed with every client identity ({refused!r})"
+        msg = f"{self.name}: TLS handshake failed with every client identity ({_reason(refused)})"
         raise ConnectError(msg) from refused
 
     async def _open(self, context: ssl.SSLContext) -> Link:
@@ -249,6 +250,15 @@ class TlsTransport(Transport):
         return Link(reader, writer, fingerprint)
 
 
+def _reason(err: BaseException | None) -> str:
+    """Return why a connect failed, without the address asyncio puts in some messages."""
+    if isinstance(err, ssl.SSLError):
+        return repr(err)
+    if isinstance(err, OSError) and err.errno:
+        return os.strerror(err.errno)
+    return type(err).__name__
+
+
 class SerialTransport(Transport):
     """A serial line (or anything serialx opens from a URL); no TLS, no fingerprint."""
 
@@ -267,13 +277,14 @@ class SerialTransport(Transport):
         # stop a network connection from loading: serialx is not a requirement of ours but
         # comes with Home Assistant, whose usb and serial integrations pin it per release.
         try:
-            await asyncio.get_running_loop().run_in_executor(
-                None, importlib.import_module, "serialx"
-            )
+            if "serialx" not in sys.modules:
+                await asyncio.get_running_loop().run_in_executor(
+                    None, importlib.import_module, "serialx"
+                )
+            import serialx  # noqa: PLC0415
         except ImportError as err:
             msg = f"{self.name}: serial connections need serialx (Home Assistant's usb installs it)"
             raise ConnectError(msg) from err
-        import serialx  # noqa: PLC0415
 
         try:
             async with asyncio.timeout(self._connect_timeout):

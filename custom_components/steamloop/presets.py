@@ -1,0 +1,64 @@
+"""Presets: named heat/cool pairs the thermostat holds permanently, kept in the entry's options.
+
+The local protocol has no preset command, so a preset is ours: selecting one sends its pair as a
+permanent hold, and a zone is in a preset when its setpoints equal the pair under a permanent hold.
+The pairs are per thermostat: home, away and sleep describe the household, and an automation that
+applies one applies it to every zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final, NamedTuple
+
+from homeassistant.components.climate.const import PRESET_AWAY, PRESET_HOME, PRESET_SLEEP
+
+from .client import HoldType, Zone
+
+
+class Setpoints(NamedTuple):
+    """A preset's heating and cooling setpoints, whole degrees Fahrenheit."""
+
+    heat: int
+    cool: int
+
+
+# Near the usual energy-saving guidance: a comfortable day, a wide band while nobody is home, and
+# a cooler, slightly wider band for the night.
+DEFAULT_PRESETS: Final = {
+    PRESET_HOME: Setpoints(68, 76),
+    PRESET_AWAY: Setpoints(62, 82),
+    PRESET_SLEEP: Setpoints(64, 78),
+}
+PRESETS: Final = tuple(DEFAULT_PRESETS)
+# What the thermostat accepts (the client refuses anything else).
+SETPOINT_MIN: Final = 40
+SETPOINT_MAX: Final = 99
+# The gap the thermostats ship with; the options flow uses the zones' own once they reported it.
+DEFAULT_DEADBAND: Final = 3.0
+
+
+def option_key(preset: str, side: str) -> str:
+    """Return the options key of one side ("heat" or "cool") of a preset."""
+    return f"{preset}_{side}"
+
+
+def presets_from_options(options: Mapping[str, Any]) -> dict[str, Setpoints]:
+    """Return every preset's pair: the user's from the options, the default otherwise."""
+    return {
+        preset: Setpoints(
+            int(options.get(option_key(preset, "heat"), default.heat)),
+            int(options.get(option_key(preset, "cool"), default.cool)),
+        )
+        for preset, default in DEFAULT_PRESETS.items()
+    }
+
+
+def preset_of(zone: Zone, presets: Mapping[str, Setpoints]) -> str | None:
+    """Return the preset the zone holds permanently, or None when it holds none of them."""
+    if zone.hold_type is not HoldType.MANUAL:
+        return None
+    for preset, pair in presets.items():
+        if zone.heat_setpoint == pair.heat and zone.cool_setpoint == pair.cool:
+            return preset
+    return None
