@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserType, Page, Playwright, expect, sync_playwright
 
 from .instance import (
     PAIRING_TIMEOUT,
@@ -101,6 +101,35 @@ def enable_event_loop_debug() -> None:
     """Override: the tests run no event loop of their own."""
 
 
+# Module scope, not pytest-playwright's session scope: while Playwright's sync API runs it holds an
+# event loop in this thread, which the asyncio tests of other modules on this worker need gone.
+@pytest.fixture(scope="module")
+def playwright(_pw_api_request_contexts: Any) -> Iterator[Playwright]:
+    """Start Playwright for this module's tests only."""
+    pw = sync_playwright().start()
+    if _pw_api_request_contexts:
+        _pw_api_request_contexts.instrument(pw)
+    yield pw
+    pw.stop()
+
+
+@pytest.fixture(scope="module")
+def browser_type(playwright: Playwright, browser_name: str) -> BrowserType:
+    """Return the browser type (chromium)."""
+    browser: BrowserType = getattr(playwright, browser_name)
+    return browser
+
+
+@pytest.fixture(scope="module")
+def browser(
+    browser_type: BrowserType, browser_type_launch_args: dict[str, Any]
+) -> Iterator[Browser]:
+    """Launch the browser for this module's tests."""
+    launched = browser_type.launch(**browser_type_launch_args)
+    yield launched
+    launched.close()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     """Launch Debian's Chromium instead of a browser Playwright would download."""
@@ -113,7 +142,7 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     return {**browser_type_launch_args, "executable_path": chromium}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def thermostats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Thermostat]]:
     """Start every test's thermostat."""
     logs = tmp_path_factory.mktemp("simulators")
@@ -129,7 +158,7 @@ def thermostats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
             thermostat.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def home(
     tmp_path_factory: pytest.TempPathFactory, thermostats: dict[str, Thermostat]
 ) -> Iterator[HomeAssistant]:
@@ -163,7 +192,7 @@ def _check_log(path: Path) -> None:
     assert not bad, "\n".join(bad)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def storage_state(
     browser: Browser, home: HomeAssistant, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
@@ -182,16 +211,10 @@ def storage_state(
     return path
 
 
-@pytest.fixture(scope="session")
-def browser_context_args(
-    browser_context_args: dict[str, Any], storage_state: Path
-) -> dict[str, Any]:
+@pytest.fixture(scope="module")
+def browser_context_args(storage_state: Path) -> dict[str, Any]:
     """Every test's browser context: the window size, and logged in."""
-    return {
-        **browser_context_args,
-        "viewport": {"width": WIDTH, "height": HEIGHT},
-        "storage_state": storage_state,
-    }
+    return {"viewport": {"width": WIDTH, "height": HEIGHT}, "storage_state": storage_state}
 
 
 @pytest.fixture

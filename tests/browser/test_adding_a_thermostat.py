@@ -171,7 +171,7 @@ def test_reauthenticate_after_the_key_was_revoked(
     page.get_by_role("button", name="Reconfigure").click()
     flow = dialog(page)
     expect(flow.get_by_text("The thermostat rejected its key")).to_be_visible()
-    flow.get_by_text("Enter a key").click()
+    flow.get_by_text("Enter a key", exact=True).click()
     submit_key(flow, "key-after-reset")
     # The frontend words this abort reason itself.
     expect(flow.get_by_text("Re-authentication was successful")).to_be_visible()
