@@ -2,6 +2,11 @@
 
 The loop clock is frozen by freezegun; `Clock` ticks it and runs exactly the loop timers that became
 due, letting loopback I/O with the in-process simulator land before and after every step.
+
+Work handed to a thread (`run_in_executor`: getaddrinfo, opening a serial port, loading
+certificates) takes real time that virtual time knows nothing of; `settle` waits for it, so on a
+loaded machine a step of virtual time cannot pass before that work is done (and fire a timeout
+that never would).
 """
 
 from __future__ import annotations
@@ -30,12 +35,31 @@ class Clock:
         self.hass = hass
         self.freezer = freezer
         self.elapsed = 0.0
+        self._in_threads: set[asyncio.Future[Any]] = set()
+        self._track_executor(hass.loop)
+
+    def _track_executor(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Note every job the loop hands to an executor until it is done."""
+        hand_over = loop.run_in_executor
+
+        def run_in_executor(executor: Any, func: Callable[..., Any], *args: Any) -> Any:
+            future = hand_over(executor, func, *args)
+            self._in_threads.add(future)
+            future.add_done_callback(self._in_threads.discard)
+            return future
+
+        loop.run_in_executor = run_in_executor  # type: ignore[method-assign]
 
     async def settle(self) -> None:
         """Let in-flight loopback I/O and ready callbacks run, without moving time."""
         loop = asyncio.get_running_loop()
         idle = 0
         for _ in range(MAX_SETTLE_PASSES):
+            if self._in_threads:
+                # Real time passes in the thread; wake when a job is done, then look again.
+                await asyncio.wait(set(self._in_threads), return_when=asyncio.FIRST_COMPLETED)
+                idle = 0
+                continue
             await asyncio.sleep(0)
             # The loop's ready queue: callbacks due in this pass, I/O callbacks included.
             idle = 0 if loop._ready else idle + 1  # type: ignore[attr-defined]
