@@ -21,6 +21,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_HOST, CONF_PORT, UnitOfTemperature
 from homeassistant.core import CALLBACK_TYPE, callback
+from homeassistant.data_entry_flow import EVENT_DATA_ENTRY_FLOW_PROGRESSED
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.device_registry import format_mac
@@ -77,10 +78,11 @@ PAIR_PATH = "Menu > Settings > Network > Advanced Setup > Remote Connection > Pa
 
 # The frontend subscribes to progress events only after it has drawn the progress step, so a key
 # that comes sooner (a thermostat already on its pairing screen answers in milliseconds) finishes
-# the progress unseen. Until the frontend fetches the result it is announced again, 1 s, 2 s, ...
-# 32 s after it came; a frontend subscribed in time fetches at once and gets no second event.
-ANNOUNCE_FIRST = 1.0
-ANNOUNCE_LAST = 32.0
+# the progress unseen. For a minute after the progress ended, whenever a new subscriber has come
+# (the dialog that missed the event), the end is announced again. A dialog that saw the first
+# announcement gets no second one: a second fetch of a finished flow would show it an error.
+ANNOUNCE_POLL = 0.5
+ANNOUNCE_POLLS = 120
 
 # Keys the thermostat handed out and we acknowledged, by address, until an entry stores them: the
 # thermostat uses only the new key from then on, so one must outlive a dialog closed too early.
@@ -137,7 +139,8 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
         # What the user typed in the key form, offered again when the form comes back.
         self._typed_key = ""
         self._announce: CALLBACK_TYPE | None = None
-        self._announce_delay = ANNOUNCE_FIRST
+        self._announce_polls = 0
+        self._subscribers = 0
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask how the thermostat is connected, or offer to take over a trane entry."""
@@ -248,16 +251,25 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
     @callback
     def _async_announce_later(self) -> None:
         self._async_stop_announcing()
-        self._announce = async_call_later(self.hass, self._announce_delay, self._async_announce)
+        self._subscribers = self._async_progress_subscribers()
+        self._announce_polls = ANNOUNCE_POLLS
+        self._announce = async_call_later(self.hass, ANNOUNCE_POLL, self._async_announce)
+
+    @callback
+    def _async_progress_subscribers(self) -> int:
+        return self.hass.bus.async_listeners().get(EVENT_DATA_ENTRY_FLOW_PROGRESSED, 0)
 
     @callback
     def _async_announce(self, _now: datetime) -> None:
-        """Tell the frontend again that the progress is over."""
+        """Announce the end of the progress again if someone subscribed since."""
         self._announce = None
-        self.async_notify_flow_changed()
-        if self._announce_delay < ANNOUNCE_LAST:
-            self._announce_delay *= 2
-            self._async_announce_later()
+        subscribers = self._async_progress_subscribers()
+        if subscribers > self._subscribers:
+            self.async_notify_flow_changed()
+        self._subscribers = subscribers
+        self._announce_polls -= 1
+        if self._announce_polls > 0:
+            self._announce = async_call_later(self.hass, ANNOUNCE_POLL, self._async_announce)
 
     @callback
     def _async_stop_announcing(self) -> None:
