@@ -49,6 +49,7 @@ THERMOSTATS: dict[str, tuple[int, tuple[str, ...]]] = {
     "reauth": (10, ()),
     "reconfigure": (11, ()),
     "repair": (12, ()),
+    "presets": (13, ()),
 }
 # Our code in a Home Assistant log record.
 _OURS = re.compile(r"custom_components[./]steamloop|integration 'steamloop'")
