@@ -143,7 +143,7 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     return {**browser_type_launch_args, "executable_path": chromium}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def thermostats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Thermostat]]:
     """Start every test's thermostat."""
     logs = tmp_path_factory.mktemp("simulators")
@@ -159,7 +159,8 @@ def thermostats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
             thermostat.stop()
 
 
-@pytest.fixture(scope="module")
+# Processes, held by nothing in this thread: one set for every browser test module.
+@pytest.fixture(scope="session")
 def home(
     tmp_path_factory: pytest.TempPathFactory, thermostats: dict[str, Thermostat]
 ) -> Iterator[HomeAssistant]:
