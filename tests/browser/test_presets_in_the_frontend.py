@@ -66,7 +66,11 @@ def test_set_the_presets_then_hold_one(
     entry_row(page, home, thermostat).get_by_role(
         "button", name=re.compile(r"^Living Room ")
     ).first.click()
-    page.locator("hui-climate-entity-row").first.locator("state-badge").click()
+    row = page.locator("hui-climate-entity-row").first
+    expect(row).to_contain_text(
+        "Auto"
+    )  # the zone's page is drawn, with the zone following its schedule
+    row.locator("state-badge").click()
     # The dialog's content is slotted into it, so it is found from the dialog's element.
     climate = page.locator("ha-more-info-dialog")
     climate.get_by_role("button", name="Preset None").click()
