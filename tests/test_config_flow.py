@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from unittest.mock import AsyncMock, patch
@@ -122,15 +123,19 @@ async def test_key_path(
 
 
 async def test_key_path_cannot_connect(
-    hass: HomeAssistant, thermostat: Simulator, clock: Clock
+    hass: HomeAssistant, thermostat: Simulator, clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A thermostat that refuses connections gives cannot_connect, and the user can retry."""
     flow_id = await _start_network(hass, thermostat)
     await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "key"})
     await thermostat.refuse()
-    result = await clock.wait(
-        hass.config_entries.flow.async_configure(flow_id, {CONF_SECRET_KEY: f" {KEY} "})
-    )
+    with caplog.at_level(logging.DEBUG, logger="custom_components.steamloop"):
+        result = await clock.wait(
+            hass.config_entries.flow.async_configure(flow_id, {CONF_SECRET_KEY: f" {KEY} "})
+        )
+    # The failure is logged for debugging, without the address.
+    assert "Checking the key failed: thermostat:" in caplog.text
+    assert "127.0.0.1" not in caplog.text
     # Back at the address, filled in, to correct it or try again.
     assert result["step_id"] == "network"
     assert result["errors"] == {"base": "cannot_connect"}

@@ -74,6 +74,8 @@ from .presets import (
 
 CONF_ENTRY = "entry"
 CONF_NEXT = "next"
+# What the flow's links call themselves in logs and errors: the address never appears there.
+LOG_NAME = "thermostat"
 PAIR_PATH = "Menu > Settings > Network > Advanced Setup > Remote Connection > Pair"
 
 # The frontend subscribes to progress events only after it has drawn the progress step, so a key
@@ -222,7 +224,7 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
         except PairingError:
             self._pair_error = "pair_refused"
         except SteamloopError as err:
-            LOGGER.debug("Pairing with %s failed: %s", _title(self._data), err)
+            LOGGER.debug("Pairing failed: %s", err)
             self._pair_error = "cannot_connect"
         else:
             self._async_announce_later()
@@ -232,7 +234,7 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def _async_pair(self) -> PairingResult:
         """Get a key: one acknowledged earlier for this address if it still works, else pair."""
-        transport = build_transport(self._data)
+        transport = build_transport(self._data, name=LOG_NAME)
         address = fallback_unique_id(self._data)
         keys = self.hass.data.setdefault(ACKNOWLEDGED_KEYS, {})
         if (known := keys.get(address)) is not None:
@@ -424,11 +426,11 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
     async def _async_check_key(self, data: Mapping[str, Any], key: str) -> str | None:
         """Log in once; return an error key, or None when the key works."""
         try:
-            result = await probe(build_transport(data), key, timeout=PROBE_TIMEOUT)
+            result = await probe(build_transport(data, name=LOG_NAME), key, timeout=PROBE_TIMEOUT)
         except AuthenticationError:
             return "invalid_auth"
         except SteamloopError as err:
-            LOGGER.debug("Could not reach %s: %s", _title(data), err)
+            LOGGER.debug("Checking the key failed: %s", err)
             return "cannot_connect"
         self._fingerprint = result.fingerprint
         return None
