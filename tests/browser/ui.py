@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Error, Locator, Page, expect
 
 
 class Thermostat(Protocol):
@@ -26,6 +26,20 @@ def log_in(page: Page, url: str, username: str, password: str) -> None:
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("link", name="Settings")).to_be_visible()
+
+
+def open_page(page: Page, url: str) -> None:
+    """Go to `url` as a user typing it would; again if the frontend's own navigation aborted it.
+
+    Chromium aborts (net::ERR_ABORTED) a navigation that starts while the page changes its own
+    location, as the frontend may when a dialog closes; nothing is wrong then.
+    """
+    try:
+        page.goto(url)
+    except Error as err:
+        if "ERR_ABORTED" not in err.message:
+            raise
+        page.goto(url)
 
 
 def dialog(page: Page) -> Locator:
