@@ -7,10 +7,11 @@ from unittest.mock import PropertyMock, patch
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.const import CONF_HOST, CONF_PORT, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util.read_only_dict import ReadOnlyDict
+from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import (
     HomeAssistantSnapshotExtension,
@@ -150,3 +151,14 @@ async def init_integration(
     mock_config_entry.add_to_hass(hass)
     await setup_entry(hass, mock_config_entry, clock)
     return mock_config_entry
+
+
+@pytest.fixture
+def us_units(hass: HomeAssistant) -> None:
+    """Show temperatures in °F, as the thermostat reports them (modules opt in with usefixtures)."""
+    hass.config.units = US_CUSTOMARY_SYSTEM
+
+
+def all_unavailable(hass: HomeAssistant, *entity_ids: str) -> bool:
+    """Return True when every one of the entities is unavailable."""
+    return all(hass.states.get(entity_id).state == STATE_UNAVAILABLE for entity_id in entity_ids)

@@ -12,29 +12,20 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
-from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.steamloop.const import CONF_FINGERPRINT, DOMAIN
 from simulator import Simulator
 
-from .conftest import setup_entry
+from .conftest import all_unavailable, setup_entry
 from .virtual_time import Clock
+
+pytestmark = pytest.mark.usefixtures("us_units")
 
 CLIMATE = "climate.living_room"
 TEMPERATURE = "sensor.living_room_temperature"
 HUMIDITY = "sensor.thermostat_127_0_0_1_humidity"
 CONNECTED_SINCE = "sensor.thermostat_127_0_0_1_connected_since"
-
-
-@pytest.fixture(autouse=True)
-def us_units(hass: HomeAssistant) -> None:
-    """Show temperatures in °F, as the thermostat reports them."""
-    hass.config.units = US_CUSTOMARY_SYSTEM
-
-
-def _unavailable(hass: HomeAssistant, *entity_ids: str) -> bool:
-    return all(hass.states.get(entity_id).state == STATE_UNAVAILABLE for entity_id in entity_ids)
 
 
 def _our_logs(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -67,7 +58,7 @@ async def test_outage_unavailable_then_recovers_fresh(
         thermostat.reset_clients()
     else:
         thermostat.close_clients()
-    took = await clock.until(lambda: _unavailable(hass, CLIMATE, TEMPERATURE, HUMIDITY), limit=5)
+    took = await clock.until(lambda: all_unavailable(hass, CLIMATE, TEMPERATURE, HUMIDITY), limit=5)
     assert took <= 5
     # The link's own diagnostics stay readable while it is down.
     assert hass.states.get(CONNECTED_SINCE).state != STATE_UNAVAILABLE
@@ -75,7 +66,7 @@ async def test_outage_unavailable_then_recovers_fresh(
     await clock.advance(20 * 60, step=5)  # a 20-minute outage
     thermostat.set_indoor_temperature("1", 75.0)  # the house changed meanwhile
     await thermostat.accept()
-    took = await clock.until(lambda: not _unavailable(hass, CLIMATE), limit=15)
+    took = await clock.until(lambda: not all_unavailable(hass, CLIMATE), limit=15)
     assert took <= 15
     assert hass.states.get(TEMPERATURE).state == "75.0"
     assert hass.states.get(CLIMATE).attributes["current_temperature"] == 75.0
@@ -92,7 +83,7 @@ async def test_key_revoked_starts_reauth_and_stops_retrying(
 ) -> None:
     """A key revoked at runtime: unavailable, a reauth flow, and no more login attempts."""
     thermostat.revoke_key("someone-else")
-    await clock.until(lambda: _unavailable(hass, CLIMATE), limit=15)
+    await clock.until(lambda: all_unavailable(hass, CLIMATE), limit=15)
     await clock.until(
         lambda: any(
             flow["context"]["source"] == SOURCE_REAUTH
@@ -103,7 +94,7 @@ async def test_key_revoked_starts_reauth_and_stops_retrying(
     attempts = len(thermostat.logins)
     await clock.advance(600, step=10)
     assert len(thermostat.logins) == attempts
-    assert _unavailable(hass, CLIMATE)
+    assert all_unavailable(hass, CLIMATE)
 
 
 async def test_setup_with_rejected_key_starts_reauth(
@@ -142,7 +133,7 @@ async def test_certificate_change_raises_repair_and_trust_fixes_it(
     """A new server certificate holds the link down, raises a repair; trusting it reconnects."""
     new = await thermostat.use_server_certificate()
     thermostat.reset_clients()
-    await clock.until(lambda: _unavailable(hass, CLIMATE), limit=5)
+    await clock.until(lambda: all_unavailable(hass, CLIMATE), limit=5)
     issue_id = f"certificate_changed_{init_integration.entry_id}"
     await clock.until(
         lambda: ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None, limit=15
@@ -162,7 +153,7 @@ async def test_certificate_change_raises_repair_and_trust_fixes_it(
     assert result["type"] == "create_entry"
     assert init_integration.data[CONF_FINGERPRINT] == new.fingerprint
 
-    await clock.until(lambda: not _unavailable(hass, CLIMATE), limit=30)
+    await clock.until(lambda: not all_unavailable(hass, CLIMATE), limit=30)
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
 
 
@@ -187,7 +178,7 @@ async def test_zones_appear_and_disappear(
     thermostat.remove_zone("2", drop="reset")
     await clock.until(lambda: hass.states.get("climate.bedroom") is None, limit=15)
     assert entity_registry.async_get("climate.bedroom") is None
-    assert not _unavailable(hass, CLIMATE, "climate.zone_3")
+    assert not all_unavailable(hass, CLIMATE, "climate.zone_3")
 
 
 async def test_one_zone_temperature_writes_two_entities(

@@ -13,13 +13,12 @@ from homeassistant.components.climate import (
 )
 from homeassistant.components.climate import DOMAIN as CLIMATE_DOMAIN
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import ATTR_ENTITY_ID, ATTR_TEMPERATURE, STATE_UNAVAILABLE
+from homeassistant.const import ATTR_ENTITY_ID, ATTR_TEMPERATURE
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
-from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -29,8 +28,10 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.steamloop.const import DOMAIN
 from simulator import Simulator
 
-from .conftest import KEY, MAC, setup_entry
+from .conftest import KEY, MAC, all_unavailable, setup_entry
 from .virtual_time import Clock
+
+pytestmark = pytest.mark.usefixtures("us_units")
 
 LIVING = "climate.living_room"
 BEDROOM = "climate.bedroom"
@@ -40,16 +41,6 @@ HOLD = "select.living_room_hold"
 EMERGENCY = "switch.thermostat_127_0_0_1_emergency_heat"
 CONNECTED_SINCE = "sensor.thermostat_127_0_0_1_connected_since"
 DISCONNECTS = "sensor.thermostat_127_0_0_1_disconnects"
-
-
-@pytest.fixture(autouse=True)
-def us_units(hass: HomeAssistant) -> None:
-    """Show temperatures in °F, as the thermostat reports them."""
-    hass.config.units = US_CUSTOMARY_SYSTEM
-
-
-def _unavailable(hass: HomeAssistant, *entity_ids: str) -> bool:
-    return all(hass.states.get(entity_id).state == STATE_UNAVAILABLE for entity_id in entity_ids)
 
 
 async def _call(hass: HomeAssistant, service: str, data: dict[str, object]) -> None:
@@ -84,13 +75,13 @@ async def test_update_entity_while_the_thermostat_is_away_keeps_the_truth(
     assert await async_setup_component(hass, "homeassistant", {})
     await thermostat.refuse()
     thermostat.reset_clients()
-    await clock.until(lambda: _unavailable(hass, LIVING, TEMPERATURE), limit=5)
+    await clock.until(lambda: all_unavailable(hass, LIVING, TEMPERATURE), limit=5)
     await hass.services.async_call(
         "homeassistant", "update_entity", {ATTR_ENTITY_ID: [TEMPERATURE, LIVING]}, blocking=True
     )
-    assert _unavailable(hass, LIVING, TEMPERATURE)
+    assert all_unavailable(hass, LIVING, TEMPERATURE)
     await thermostat.accept()
-    await clock.until(lambda: not _unavailable(hass, LIVING, TEMPERATURE), limit=15)
+    await clock.until(lambda: not all_unavailable(hass, LIVING, TEMPERATURE), limit=15)
 
 
 # --- commands write what the user asked --------------------------------------------------------
@@ -238,7 +229,7 @@ async def test_start_never_waits_for_a_thermostat_seen_before(
     assert took <= 1
     assert mock_config_entry.state is ConfigEntryState.LOADED
     # Every entity is there, from the last known structure, and tells the truth.
-    assert _unavailable(hass, LIVING, BEDROOM, TEMPERATURE, HOLD, EMERGENCY)
+    assert all_unavailable(hass, LIVING, BEDROOM, TEMPERATURE, HOLD, EMERGENCY)
     assert hass.states.get(LIVING).attributes["hvac_modes"] == [
         HVACMode.OFF,
         HVACMode.HEAT_COOL,
@@ -248,7 +239,7 @@ async def test_start_never_waits_for_a_thermostat_seen_before(
     ]
 
     await clock.advance(600, step=5)
-    assert _unavailable(hass, LIVING, TEMPERATURE)
+    assert all_unavailable(hass, LIVING, TEMPERATURE)
     thermostat.set_indoor_temperature("1", 75.0)
     if down == "refuse":
         await thermostat.accept()
@@ -279,9 +270,9 @@ async def test_entry_from_before_the_stored_structure_starts_from_its_devices(
     assert await clock.until(setup.done, limit=1) <= 1
     assert setup.result()
     assert hass.states.get(LIVING).attributes["hvac_modes"] == []
-    assert _unavailable(hass, LIVING, BEDROOM, TEMPERATURE, EMERGENCY)
+    assert all_unavailable(hass, LIVING, BEDROOM, TEMPERATURE, EMERGENCY)
     await thermostat.accept()
-    await clock.until(lambda: not _unavailable(hass, LIVING, BEDROOM, EMERGENCY), limit=15)
+    await clock.until(lambda: not all_unavailable(hass, LIVING, BEDROOM, EMERGENCY), limit=15)
     assert HVACMode.HEAT in hass.states.get(LIVING).attributes["hvac_modes"]
 
 
@@ -298,7 +289,7 @@ async def test_structure_changes_are_stored_for_the_next_start(
 
     took = await _restart_with_thermostat_down(hass, mock_config_entry, thermostat, clock)
     assert took <= 1
-    assert _unavailable(hass, "climate.zone_3", LIVING)
+    assert all_unavailable(hass, "climate.zone_3", LIVING)
 
 
 @pytest.mark.usefixtures("test_client_identity")
@@ -329,7 +320,7 @@ async def test_key_refused_after_a_quick_start_asks_to_reauthenticate(
     assert warnings == [
         "Thermostat **REDACTED** refused the stored key; re-authenticate to reconnect"
     ]
-    assert _unavailable(hass, LIVING)
+    assert all_unavailable(hass, LIVING)
 
 
 async def test_removing_the_entry_forgets_its_structure(
@@ -357,7 +348,7 @@ async def test_diagnostics_after_an_outage_name_no_address_or_key(
     """The last error and the disconnect reason say what happened, not where the thermostat is."""
     await thermostat.refuse()
     thermostat.reset_clients()
-    await clock.until(lambda: _unavailable(hass, LIVING), limit=5)
+    await clock.until(lambda: all_unavailable(hass, LIVING), limit=5)
     await clock.advance(5)
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
     assert diagnostics["link"]["last_error"] is not None
@@ -405,7 +396,7 @@ async def test_no_address_or_key_in_any_log_line_of_an_outage(
     thermostat.reset_clients()
     await clock.advance(30)
     await thermostat.accept()
-    await clock.until(lambda: not _unavailable(hass, LIVING), limit=15)
+    await clock.until(lambda: not all_unavailable(hass, LIVING), limit=15)
     ours = [r for r in caplog.records if r.name.startswith("custom_components.steamloop")]
     assert any(" RX " in record.getMessage() for record in ours)
     text = "\n".join(record.getMessage() for record in ours)
@@ -451,7 +442,7 @@ async def test_link_sensors_follow_a_silence_refresh(
     thermostat.wake()
     await clock.until(lambda: hass.states.get(DISCONNECTS).state == "1", limit=30)
     await clock.until(lambda: hass.states.get(CONNECTED_SINCE).state != since, limit=30)
-    assert not _unavailable(hass, LIVING)
+    assert not all_unavailable(hass, LIVING)
 
 
 async def test_a_burst_that_pauses_keeps_every_zone(

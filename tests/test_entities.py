@@ -47,7 +47,6 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import async_get_platforms
-from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -63,16 +62,12 @@ from simulator import Simulator
 from .conftest import setup_entry
 from .virtual_time import Clock
 
+pytestmark = pytest.mark.usefixtures("us_units")
+
 LIVING = "climate.living_room"
 BEDROOM = "climate.bedroom"
 HOLD = "select.living_room_hold"
 EMERGENCY = "switch.thermostat_127_0_0_1_emergency_heat"
-
-
-@pytest.fixture(autouse=True)
-def us_units(hass: HomeAssistant) -> None:
-    """Show temperatures in °F, as the thermostat reports them."""
-    hass.config.units = US_CUSTOMARY_SYSTEM
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")

@@ -17,13 +17,14 @@ from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.steamloop.const import DOMAIN
 from simulator import Simulator
 
 from .virtual_time import Clock
+
+pytestmark = pytest.mark.usefixtures("us_units")
 
 LIVING = "climate.living_room"
 BEDROOM = "climate.bedroom"
@@ -38,12 +39,6 @@ DEFAULTS = {
 EN = json.loads(
     (Path(__file__).parent.parent / "custom_components/steamloop/translations/en.json").read_text()
 )
-
-
-@pytest.fixture(autouse=True)
-def us_units(hass: HomeAssistant) -> None:
-    """Show temperatures in °F, as the thermostat reports them."""
-    hass.config.units = US_CUSTOMARY_SYSTEM
 
 
 def _suggested(result: Any) -> dict[str, Any]:
