@@ -8,7 +8,6 @@ simulator's standard input, one answer a line on its standard output).
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import json
 import os
 import re
@@ -23,6 +22,8 @@ from typing import IO
 
 import pytest_socket
 import yaml
+
+from tests.develop_seed_module import load_develop_seed
 
 ROOT = Path(__file__).resolve().parents[2]
 HOOKS = Path(__file__).resolve().parent / "steamloop_test_hooks"
@@ -138,16 +139,6 @@ class Thermostat:
             self.process.stdout.close()
 
 
-def _develop_seed() -> object:
-    path = ROOT / "scripts" / "develop_seed.py"
-    spec = importlib.util.spec_from_file_location("steamloop_develop_seed", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def prepare_config(config: Path, http_port: int, hooks: dict[str, object]) -> None:
     """Write a configuration directory: the development one, our port, both integrations."""
     dev = yaml.safe_load((ROOT / "config" / "configuration.yaml").read_text(encoding="utf-8"))
@@ -163,8 +154,8 @@ def prepare_config(config: Path, http_port: int, hooks: dict[str, object]) -> No
     (components / "steamloop_test_hooks").symlink_to(HOOKS)
     storage = config / ".storage"
     storage.mkdir(exist_ok=True)
-    seed = _develop_seed()
-    preset = seed.ONBOARDING_PRESET  # type: ignore[attr-defined]
+    seed = load_develop_seed()
+    preset = seed.ONBOARDING_PRESET
     (storage / "onboarding").write_text(json.dumps(preset), encoding="utf-8")
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
 import json
 import os
 import re
@@ -28,7 +27,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mappin
 from dataclasses import dataclass
 from importlib.metadata import distribution
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import aiohttp
@@ -37,6 +35,7 @@ import yaml
 from packaging.requirements import Requirement
 
 from simulator.plant import Plant
+from tests.develop_seed_module import load_develop_seed
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -69,18 +68,7 @@ WHEELS = Path(sys.prefix) / "steamloop-wheels"
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
 
-def _load_develop_seed() -> ModuleType:
-    """Import scripts/develop_seed.py (scripts/ is not a package) by its path."""
-    path = ROOT / "scripts" / "develop_seed.py"
-    spec = importlib.util.spec_from_file_location("steamloop_develop_seed", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-develop_seed = _load_develop_seed()
+develop_seed = load_develop_seed()
 
 
 def _free_port() -> int:
