@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from .conftest import EXPECT_TIMEOUT_MS
 from .instance import PAIRING_TIMEOUT, HomeAssistant, Thermostat, free_port
 from .ui import (
+    TITLE,
     add_with_key,
     dialog,
     enter_address,
@@ -167,7 +168,7 @@ def test_reauthenticate_after_the_key_was_revoked(
 
     # Settings > Devices & services shows the thermostat among "Discovered", to reconfigure.
     page.goto(f"{home.url}/config/integrations/dashboard")
-    expect(page.get_by_text(f"Thermostat {thermostat.host}")).to_be_visible()
+    expect(page.get_by_text(TITLE)).to_be_visible()
     page.get_by_role("button", name="Reconfigure").click()
     flow = dialog(page)
     expect(flow.get_by_text("The thermostat rejected its key")).to_be_visible()
@@ -185,7 +186,7 @@ def test_reconfigure_the_address(
     add_with_key(page, home.url, thermostat)
 
     page.goto(f"{home.url}/config/integrations/integration/steamloop")
-    entry = page.locator("ha-config-entry-row").filter(has_text=f"Thermostat {thermostat.host}")
+    entry = page.locator("ha-config-entry-row").filter(has_text=TITLE)
     entry.get_by_role("button", name="Menu").first.click()  # the entry's, above its devices'
     page.get_by_role("menuitem", name="Reconfigure").click()
     flow = dialog(page)
@@ -205,7 +206,7 @@ def test_trust_a_new_certificate_from_the_repair(
     fingerprint = thermostat.control("new-certificate")
 
     page.goto(f"{home.url}/config/repairs")
-    page.get_by_text(f"Thermostat {thermostat.host} presents a new certificate").click()
+    page.get_by_text(f"{TITLE} presents a new certificate").click()
     flow = dialog(page)
     flow.get_by_text("Trust the new certificate").click()
     expect(flow.get_by_text(fingerprint)).to_be_visible()
@@ -213,6 +214,6 @@ def test_trust_a_new_certificate_from_the_repair(
     expect(flow.get_by_text("The issue is repaired!")).to_be_visible()
 
     page.goto(f"{home.url}/config/repairs")
-    expect(
-        page.get_by_text(f"Thermostat {thermostat.host} presents a new certificate")
-    ).to_be_hidden(timeout=EXPECT_TIMEOUT_MS)
+    expect(page.get_by_text(f"{TITLE} presents a new certificate")).to_be_hidden(
+        timeout=EXPECT_TIMEOUT_MS
+    )

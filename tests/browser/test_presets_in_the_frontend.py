@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from .instance import HomeAssistant, Thermostat
-from .ui import add_with_key, dialog, open_page
+from .ui import TITLE, add_with_key, dialog, open_page
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.timeout(120)
 def entry_row(page: Page, home: HomeAssistant, thermostat: Thermostat) -> Locator:
     """Open the integration's page; return the thermostat's entry on it."""
     open_page(page, f"{home.url}/config/integrations/integration/steamloop")
-    return page.locator("ha-config-entry-row").filter(has_text=f"Thermostat {thermostat.host}")
+    return page.locator("ha-config-entry-row").filter(has_text=TITLE)
 
 
 def open_presets(page: Page, home: HomeAssistant, thermostat: Thermostat) -> Locator:
