@@ -170,7 +170,9 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
         if not valid_host(data[CONF_HOST]):
             return self._async_show_address({CONF_HOST: "invalid_host"}, data)
         self._data = data
-        self._async_abort_entries_match({CONF_HOST: self._data[CONF_HOST]})
+        # The same address (host and port) twice; the same thermostat elsewhere is found later,
+        # by what it is (identity.py).
+        self._async_abort_entries_match(data)
         return await self.async_step_credentials()
 
     async def async_step_serial(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
