@@ -66,3 +66,21 @@ async def test_repair_of_a_removed_entry_aborts(hass: HomeAssistant, step: str) 
     result = await getattr(flow, f"async_step_{step}")()
     assert result["type"] == "abort"
     assert result["reason"] == "entry_removed"
+
+
+async def test_learn_mac_of_a_name_that_does_not_resolve(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A host name the resolver cannot resolve has no MAC to learn."""
+
+    async def unresolvable(*_args: object, **_kwargs: object) -> None:
+        raise OSError
+
+    monkeypatch.setattr(hass.loop, "getaddrinfo", unresolvable)
+    assert await async_learn_mac(hass, "thermostat.invalid") is None
+
+
+def test_an_address_key_names_host_and_port_or_the_serial_path() -> None:
+    """The flow's per-address key (never a unique id)."""
+    assert helpers.fallback_unique_id({"host": "10.0.0.2"}) == "10.0.0.2:7878"
+    assert helpers.fallback_unique_id({"serial_url": "/dev/ttyUSB0"}) == "serial:/dev/ttyUSB0"

@@ -277,12 +277,89 @@ async def test_an_upgraded_serial_entry_loses_its_path(hass: HomeAssistant) -> N
 
 
 @pytest.mark.usefixtures("no_setup")
-async def test_a_newer_entry_is_not_set_up_by_an_older_version(hass: HomeAssistant) -> None:
-    """Downgrading leaves an entry from a future version alone."""
-    entry = MockConfigEntry(domain=DOMAIN, version=2, data={CONF_SERIAL_URL: "/dev/x"})
+@pytest.mark.parametrize(
+    ("title", "renamed"),
+    [
+        ("Thermostat 10.0.0.9", True),  # an IP it no longer has
+        ("Thermostat thermo.example.lan", True),  # a host name
+        ("Thermostat fe80::1", True),
+        ("Thermostat Upstairs", False),  # a name the user chose
+        ("Upstairs 10.0.0.9", False),
+    ],
+)
+async def test_only_a_title_that_is_an_address_is_renamed(
+    hass: HomeAssistant, title: str, *, renamed: bool
+) -> None:
+    """Upgrading renames "Thermostat <address>" titles and keeps every other."""
+    MockConfigEntry(
+        domain=DOMAIN, title="Thermostat", unique_id="a" * 32, minor_version=2
+    ).add_to_hass(hass)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=title,
+        unique_id=MAC,
+        minor_version=1,
+        data={CONF_HOST: "10.0.0.10", CONF_PORT: 7878, CONF_SECRET_KEY: KEY},
+    )
     entry.add_to_hass(hass)
-    assert not await hass.config_entries.async_setup(entry.entry_id)
-    assert entry.state is ConfigEntryState.MIGRATION_ERROR
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.title == ("Thermostat 2" if renamed else title)
+    assert entry.unique_id == MAC
+
+
+@pytest.mark.usefixtures("no_setup")
+async def test_an_upgrade_leaves_other_keys_alone_and_never_takes_an_id(
+    hass: HomeAssistant,
+) -> None:
+    """Only keys derived from the old id move; a fingerprint another entry holds is not taken."""
+    fingerprint = "b" * 64
+    old = "192.0.2.1:7878"
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Hall",
+        unique_id=old,
+        minor_version=1,
+        data={
+            CONF_HOST: "192.0.2.1",
+            CONF_PORT: 7878,
+            CONF_SECRET_KEY: KEY,
+            CONF_FINGERPRINT: fingerprint,
+        },
+    )
+    entry.add_to_hass(hass)
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, identifiers={(DOMAIN, old), ("other", old)}
+    )
+    unrelated = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, identifiers={(DOMAIN, "unrelated")}
+    )
+    entities = er.async_get(hass)
+    foreign = entities.async_get_or_create(
+        "sensor", DOMAIN, "something_else", config_entry=entry, device_id=device.id
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.unique_id == fingerprint
+    assert dr.async_get(hass).async_get(device.id).identifiers == {
+        (DOMAIN, fingerprint),
+        ("other", old),
+    }
+    assert entities.async_get(foreign.entity_id).unique_id == "something_else"
+    assert dr.async_get(hass).async_get(unrelated.id).identifiers == {(DOMAIN, "unrelated")}
+
+    taken = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="192.0.2.2:7878",
+        minor_version=1,
+        data={
+            CONF_HOST: "192.0.2.2",
+            CONF_PORT: 7878,
+            CONF_SECRET_KEY: KEY,
+            CONF_FINGERPRINT: fingerprint,
+        },
+    )
+    taken.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(taken.entry_id)
+    assert taken.unique_id == "192.0.2.2:7878"
 
 
 def _info_lines(caplog: pytest.LogCaptureFixture) -> list[str]:

@@ -29,9 +29,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: SteamloopConfigEntry) ->
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: SteamloopConfigEntry) -> bool:
-    """Upgrade an older entry: identity and title off its address, entity ids kept (identity.py)."""
-    if entry.version > 1:
-        return False
+    """Upgrade an older entry: identity and title off its address, entity ids kept (identity.py).
+
+    Home Assistant itself refuses an entry of a newer major version (a downgrade).
+    """
     if entry.minor_version < 2:  # noqa: PLR2004 - the minor version this upgrade reaches
         async_upgrade_entry(hass, entry)
         hass.config_entries.async_update_entry(entry, minor_version=2)
