@@ -208,6 +208,8 @@ async def test_an_upgraded_entry_keeps_every_entity_id(
         unique_id=old,
         version=1,
         minor_version=1,
+        # What 0.2.0 let Home Assistant store from the thermostat's DHCP packets: its MAC.
+        discovery_keys={"dhcp": (DiscoveryKey(domain="dhcp", key="aabbccddeeff", version=1),)},
         data={
             CONF_HOST: "127.0.0.1",
             CONF_PORT: thermostat.port,
@@ -226,6 +228,7 @@ async def test_an_upgraded_entry_keeps_every_entity_id(
     assert (entry.version, entry.minor_version) == (1, 2)
     assert entry.unique_id == thermostat.fingerprint
     assert entry.title == "Thermostat"
+    assert dict(entry.discovery_keys) == {}
     entities = er.async_get(hass)
     for suffix, entity_id in ENTITIES_0_2_0.items():
         platform = entity_id.split(".")[0]

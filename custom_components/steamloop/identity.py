@@ -19,8 +19,9 @@ and in the log lines, which name the entry's title.
 id (``host:port`` or ``serial:<path>``) and their title ("Thermostat 192.168.1.20"). The migration
 moves the unique id to the pinned fingerprint (a random id for serial entries), rewriting the
 entity and device registry keys derived from it while every entity keeps its entity id, and renames
-a title that is only an address. An entry that never connected has no fingerprint yet; it moves
-at the next setup after its first login pinned one.
+a title that is only an address, and drops the DHCP discovery keys Home Assistant stored on it
+(the MAC). An entry that never connected has no fingerprint yet; it moves at the next setup after
+its first login pinned one.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import uuid
+from types import MappingProxyType
 from typing import Final
 
 from homeassistant.config_entries import ConfigEntry
@@ -148,7 +150,14 @@ def async_settle_identity(hass: HomeAssistant, entry: ConfigEntry) -> None:
 
 @callback
 def async_upgrade_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
-    """Upgrade an entry made before 1.2: identity off its address, a title without one."""
+    """Upgrade an entry made before 1.2: identity off its address, a title without one.
+
+    Its DHCP discovery keys go too: before 1.2 every DHCP packet of a known thermostat left its
+    MAC there, and no entry was made from a DHCP discovery then.
+    """
     async_settle_identity(hass, entry)
     if _address_title(entry):
         hass.config_entries.async_update_entry(entry, title=new_title(hass, exclude=entry))
+    if "dhcp" in entry.discovery_keys:
+        kept = {domain: keys for domain, keys in entry.discovery_keys.items() if domain != "dhcp"}
+        hass.config_entries.async_update_entry(entry, discovery_keys=MappingProxyType(kept))

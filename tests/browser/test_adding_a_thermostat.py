@@ -14,10 +14,10 @@ from playwright.sync_api import Page, expect
 from .conftest import EXPECT_TIMEOUT_MS
 from .instance import PAIRING_TIMEOUT, HomeAssistant, Thermostat, free_port
 from .ui import (
-    TITLE,
     add_with_key,
     dialog,
     enter_address,
+    entry_row,
     expect_created,
     open_network_form,
     pair_now,
@@ -168,7 +168,7 @@ def test_reauthenticate_after_the_key_was_revoked(
 
     # Settings > Devices & services shows the thermostat among "Discovered", to reconfigure.
     page.goto(f"{home.url}/config/integrations/dashboard")
-    expect(page.get_by_text(TITLE)).to_be_visible()
+    expect(page.get_by_text(thermostat.title, exact=True)).to_be_visible()
     page.get_by_role("button", name="Reconfigure").click()
     flow = dialog(page)
     expect(flow.get_by_text("The thermostat rejected its key")).to_be_visible()
@@ -185,8 +185,7 @@ def test_reconfigure_the_address(
     thermostat = thermostats["reconfigure"]
     add_with_key(page, home.url, thermostat)
 
-    page.goto(f"{home.url}/config/integrations/integration/steamloop")
-    entry = page.locator("ha-config-entry-row").filter(has_text=TITLE)
+    entry = entry_row(page, home.url, thermostat)
     entry.get_by_role("button", name="Menu").first.click()  # the entry's, above its devices'
     page.get_by_role("menuitem", name="Reconfigure").click()
     flow = dialog(page)
@@ -206,7 +205,7 @@ def test_trust_a_new_certificate_from_the_repair(
     fingerprint = thermostat.control("new-certificate")
 
     page.goto(f"{home.url}/config/repairs")
-    page.get_by_text(f"{TITLE} presents a new certificate").click()
+    page.get_by_text(f"{thermostat.title} presents a new certificate").click()
     flow = dialog(page)
     flow.get_by_text("Trust the new certificate").click()
     expect(flow.get_by_text(fingerprint)).to_be_visible()
@@ -214,6 +213,6 @@ def test_trust_a_new_certificate_from_the_repair(
     expect(flow.get_by_text("The issue is repaired!")).to_be_visible()
 
     page.goto(f"{home.url}/config/repairs")
-    expect(page.get_by_text(f"{TITLE} presents a new certificate")).to_be_hidden(
+    expect(page.get_by_text(f"{thermostat.title} presents a new certificate")).to_be_hidden(
         timeout=EXPECT_TIMEOUT_MS
     )
