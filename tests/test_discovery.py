@@ -12,7 +12,7 @@ from fnmatch import fnmatch
 from unittest.mock import AsyncMock, patch
 
 import pytest
-from homeassistant.config_entries import SOURCE_DHCP, DiscoveryKey
+from homeassistant.config_entries import SOURCE_DHCP, SOURCE_IGNORE, DiscoveryKey
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -204,3 +204,19 @@ async def test_a_thermostat_known_by_its_certificate_is_followed(
     assert entry.data[CONF_HOST] == "127.0.0.1"
     assert entry.data[CONF_PORT] == discovery_port
     assert dict(entry.discovery_keys) == {}
+
+
+async def test_an_ignored_or_pending_device_is_not_asked_again(
+    hass: HomeAssistant, thermostat: Simulator, clock: Clock, discovery_port: int
+) -> None:
+    """A device the user ignored, or one whose card is already shown, starts no second flow."""
+    await _discover(hass, clock, _packet())
+    await _discover(hass, clock, _packet(ip="127.0.0.1"))
+    assert len(hass.config_entries.flow.async_progress_by_handler(DOMAIN)) == 1
+    connections = thermostat.connections
+
+    other = "00:02:31:0a:0b:0d"
+    MockConfigEntry(domain=DOMAIN, source=SOURCE_IGNORE, unique_id=other).add_to_hass(hass)
+    await _discover(hass, clock, _packet(mac=other))
+    assert len(hass.config_entries.flow.async_progress_by_handler(DOMAIN)) == 1
+    assert thermostat.connections == connections

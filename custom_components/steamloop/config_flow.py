@@ -394,12 +394,14 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
         host = discovery_info.ip
         if (entry := self._known_entry(mac, None)) is not None:
             return self._async_follow(entry, {CONF_HOST: host})
+        # A device the user ignored, or one being added already, is not asked again.
+        await self.async_set_unique_id(mac)
+        self._abort_if_unique_id_configured()
         fingerprint = await self._async_tls_fingerprint(host)
         if fingerprint is None:
             return self.async_abort(reason="not_thermostat")
         if (entry := self._known_entry(None, fingerprint)) is not None:
             return self._async_follow(entry, {CONF_HOST: host, CONF_PORT: DISCOVERY_PORT})
-        await self.async_set_unique_id(mac)
         self._discovered_mac = mac
         self._data = {CONF_HOST: host, CONF_PORT: DISCOVERY_PORT}
         self.context["title_placeholders"] = {"name": new_title(self.hass)}
@@ -440,7 +442,8 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
         data = moved(entry.data, updates)
         if data != entry.data:
             self.hass.config_entries.async_update_entry(entry, data=data)
-            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+            if entry.state in (ConfigEntryState.LOADED, ConfigEntryState.SETUP_RETRY):
+                self.hass.config_entries.async_schedule_reload(entry.entry_id)
         return self.async_abort(reason="already_configured")
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
