@@ -20,6 +20,7 @@ from .ui import (
     entry_row,
     expect_created,
     open_network_form,
+    open_page,
     pair_now,
     start_adding,
     submit_key,
@@ -167,7 +168,7 @@ def test_reauthenticate_after_the_key_was_revoked(
     thermostat.control("revoke key-after-reset")
 
     # Settings > Devices & services shows the thermostat among "Discovered", to reconfigure.
-    page.goto(f"{home.url}/config/integrations/dashboard")
+    open_page(page, f"{home.url}/config/integrations/dashboard")
     expect(page.get_by_text(thermostat.title, exact=True)).to_be_visible()
     page.get_by_role("button", name="Reconfigure").click()
     flow = dialog(page)
@@ -204,7 +205,7 @@ def test_trust_a_new_certificate_from_the_repair(
     add_with_key(page, home.url, thermostat)
     fingerprint = thermostat.control("new-certificate")
 
-    page.goto(f"{home.url}/config/repairs")
+    open_page(page, f"{home.url}/config/repairs")
     page.get_by_text(f"{thermostat.title} presents a new certificate").click()
     flow = dialog(page)
     flow.get_by_text("Trust the new certificate").click()
@@ -212,7 +213,7 @@ def test_trust_a_new_certificate_from_the_repair(
     flow.get_by_role("button", name="Submit").click()
     expect(flow.get_by_text("The issue is repaired!")).to_be_visible()
 
-    page.goto(f"{home.url}/config/repairs")
+    open_page(page, f"{home.url}/config/repairs")
     expect(page.get_by_text(f"{thermostat.title} presents a new certificate")).to_be_hidden(
         timeout=EXPECT_TIMEOUT_MS
     )
