@@ -124,7 +124,7 @@ def main() -> int:
     parser.add_argument("--url", default="http://127.0.0.1:8123")
     parser.add_argument("--username", default="dev")
     parser.add_argument("--password", default="dev")
-    parser.add_argument("--thermostat", default="Thermostat 127.0.0.1", help="its device name")
+    parser.add_argument("--thermostat", default="Thermostat", help="its device name")
     parser.add_argument("--zone", default="Living Room", help="a zone's device name")
     parser.add_argument("--chromium", default="chromium", help="the Chromium binary")
     parser.add_argument("--out", type=Path, default=ROOT / "docs", help="where the PNGs go")

@@ -108,8 +108,9 @@ def mock_config_entry(thermostat: Simulator) -> MockConfigEntry:
     """Return a config entry for the simulated thermostat."""
     return MockConfigEntry(
         domain=DOMAIN,
-        title="Thermostat 127.0.0.1",
+        title="Thermostat",
         unique_id=MAC,
+        minor_version=2,
         data={
             CONF_HOST: "127.0.0.1",
             CONF_PORT: thermostat.port,

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from unittest.mock import AsyncMock, patch
 
 import probatio as vol
 import pytest
-from homeassistant.config_entries import SOURCE_DHCP, SOURCE_USER, ConfigFlowResult
+from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import EVENT_DATA_ENTRY_FLOW_PROGRESSED, FlowResultType
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.steamloop import helpers
@@ -112,7 +112,8 @@ async def test_key_path(
         hass.config_entries.flow.async_configure(flow_id, {CONF_SECRET_KEY: KEY})
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "Thermostat 127.0.0.1"
+    # Named without its address; known by its MAC.
+    assert result["title"] == "Thermostat"
     assert result["result"].unique_id == MAC
     assert result["data"] == {
         CONF_HOST: "127.0.0.1",
@@ -151,8 +152,8 @@ async def test_key_path_cannot_connect(
         hass.config_entries.flow.async_configure(flow_id, {CONF_SECRET_KEY: f" {KEY} "})
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    # Not on our network segment: the address is the documented fallback identity.
-    assert result["result"].unique_id == f"127.0.0.1:{thermostat.port}"
+    # Not on our network segment: known by the certificate it presented, not by its address.
+    assert result["result"].unique_id == thermostat.fingerprint
 
 
 async def test_pair_path(hass: HomeAssistant, thermostat: Simulator, clock: Clock) -> None:
@@ -526,26 +527,6 @@ async def test_same_thermostat_at_new_address_updates_entry(
     assert entry.data[CONF_PORT] == thermostat.port
 
 
-async def test_dhcp_follows_a_known_thermostat(hass: HomeAssistant) -> None:
-    """A DHCP lease for a known MAC updates the host; an unknown MAC is not ours."""
-    entry = MockConfigEntry(
-        domain=DOMAIN, unique_id=MAC, data={CONF_HOST: "192.0.2.1", CONF_PORT: 7878}
-    )
-    entry.add_to_hass(hass)
-    info = DhcpServiceInfo(ip="192.0.2.7", hostname="thermostat", macaddress="aabbccddeeff")
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_DHCP}, data=info
-    )
-    assert result["reason"] == "already_configured"
-    assert entry.data[CONF_HOST] == "192.0.2.7"
-
-    other = DhcpServiceInfo(ip="192.0.2.8", hostname="x", macaddress="001122334455")
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_DHCP}, data=other
-    )
-    assert result["reason"] == "unknown_device"
-
-
 async def test_serial_path(hass: HomeAssistant, thermostat: Simulator, clock: Clock) -> None:
     """With advanced mode, a thermostat on a serial line is added with a key."""
     path = await thermostat.open_pty()
@@ -564,7 +545,8 @@ async def test_serial_path(hass: HomeAssistant, thermostat: Simulator, clock: Cl
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_SERIAL_URL] == path
-    assert result["result"].unique_id == f"serial:{path}"
+    # A serial line presents nothing to know the thermostat by: a random id, no path in it.
+    assert re.fullmatch("[0-9a-f]{32}", str(result["result"].unique_id))
     assert result["data"][CONF_FINGERPRINT] is None
 
 

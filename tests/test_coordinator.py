@@ -38,9 +38,9 @@ BEDROOM = "climate.bedroom"
 TEMPERATURE = "sensor.living_room_temperature"
 BEDROOM_TEMPERATURE = "sensor.bedroom_temperature"
 HOLD = "select.living_room_hold"
-EMERGENCY = "switch.thermostat_127_0_0_1_emergency_heat"
-CONNECTED_SINCE = "sensor.thermostat_127_0_0_1_connected_since"
-DISCONNECTS = "sensor.thermostat_127_0_0_1_disconnects"
+EMERGENCY = "switch.thermostat_emergency_heat"
+CONNECTED_SINCE = "sensor.thermostat_connected_since"
+DISCONNECTS = "sensor.thermostat_disconnects"
 
 
 async def _call(hass: HomeAssistant, service: str, data: dict[str, object]) -> None:
@@ -317,9 +317,7 @@ async def test_key_refused_after_a_quick_start_asks_to_reauthenticate(
         if record.name.startswith("custom_components.steamloop")
         and record.levelno >= logging.WARNING
     ]
-    assert warnings == [
-        "Thermostat **REDACTED** refused the stored key; re-authenticate to reconnect"
-    ]
+    assert warnings == ["Thermostat refused the stored key; re-authenticate to reconnect"]
     assert all_unavailable(hass, LIVING)
 
 

@@ -67,7 +67,7 @@ pytestmark = pytest.mark.usefixtures("us_units")
 LIVING = "climate.living_room"
 BEDROOM = "climate.bedroom"
 HOLD = "select.living_room_hold"
-EMERGENCY = "switch.thermostat_127_0_0_1_emergency_heat"
+EMERGENCY = "switch.thermostat_emergency_heat"
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")

@@ -1,4 +1,4 @@
-"""Helpers: redaction of secrets and addresses, MAC learning, and action error mapping."""
+"""Helpers: MAC learning, and action error mapping."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.steamloop import helpers
 from custom_components.steamloop.client import (
@@ -16,42 +15,8 @@ from custom_components.steamloop.client import (
     NotReadyError,
     SteamloopError,
 )
-from custom_components.steamloop.const import CONF_SECRET_KEY, CONF_SERIAL_URL, DOMAIN
-from custom_components.steamloop.helpers import Redactor, async_learn_mac, steamloop_action
+from custom_components.steamloop.helpers import async_learn_mac, steamloop_action
 from custom_components.steamloop.repairs import CertificateChangedRepairFlow
-
-R = "**REDACTED**"
-
-
-@pytest.mark.parametrize(
-    ("text", "shown"),
-    [
-        ("Thermostat 192.168.1.20: Connection refused", f"Thermostat {R}: Connection refused"),
-        ("('10.0.0.7', 7878)", f"('{R}', 7878)"),
-        ("mac AA:BB:CC:DD:EE:FF and aa-bb-cc-dd-ee-ff", f"mac {R} and {R}"),
-        ("unique aabbccddeeff", f"unique {R}"),
-        ("bad key s3cret-Key!", f"bad key {R}"),
-        ("could not open port /dev/ttyUSB0: busy", f"could not open port {R}: busy"),
-        ("version 1.2.3 and 1.2.3.4.5 stay", "version 1.2.3 and 1.2.3.4.5 stay"),
-    ],
-)
-def test_redactor_masks_wherever_it_occurs(text: str, shown: str) -> None:
-    """Key, serial path, MAC and any IPv4 address are masked inside any text."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id="aa:bb:cc:dd:ee:ff",
-        data={CONF_SECRET_KEY: "s3cret-Key!", CONF_SERIAL_URL: "/dev/ttyUSB0"},
-    )
-    assert Redactor.for_entry(entry)(text) == shown
-
-
-def test_redactor_walks_nested_data() -> None:
-    """Every string of nested mappings and sequences is redacted; other values are kept."""
-    redact = Redactor(["key"])
-    assert redact.data({"a": ["key", ("1.2.3.4", 5)], "b": None}) == {
-        "a": [R, [R, 5]],
-        "b": None,
-    }
 
 
 @pytest.mark.parametrize(
@@ -101,3 +66,21 @@ async def test_repair_of_a_removed_entry_aborts(hass: HomeAssistant, step: str) 
     result = await getattr(flow, f"async_step_{step}")()
     assert result["type"] == "abort"
     assert result["reason"] == "entry_removed"
+
+
+async def test_learn_mac_of_a_name_that_does_not_resolve(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A host name the resolver cannot resolve has no MAC to learn."""
+
+    async def unresolvable(*_args: object, **_kwargs: object) -> None:
+        raise OSError
+
+    monkeypatch.setattr(hass.loop, "getaddrinfo", unresolvable)
+    assert await async_learn_mac(hass, "thermostat.invalid") is None
+
+
+def test_an_address_key_names_host_and_port_or_the_serial_path() -> None:
+    """The flow's per-address key (never a unique id)."""
+    assert helpers.fallback_unique_id({"host": "10.0.0.2"}) == "10.0.0.2:7878"
+    assert helpers.fallback_unique_id({"serial_url": "/dev/ttyUSB0"}) == "serial:/dev/ttyUSB0"

@@ -16,7 +16,7 @@ from simulator import Simulator
 from .conftest import setup_entry
 from .virtual_time import Clock
 
-PREFIX = "sensor.thermostat_127_0_0_1_"
+PREFIX = "sensor.thermostat_"
 HEATING_TODAY = f"{PREFIX}heating_time_today"
 HEATING_TOTAL = f"{PREFIX}heating_time_total"
 COOLING_TODAY = f"{PREFIX}cooling_time_today"

@@ -10,6 +10,7 @@ from homeassistant.helpers import device_registry as dr
 from .const import DOMAIN
 from .coordinator import SteamloopConfigEntry, SteamloopCoordinator, async_remove_structure
 from .helpers import valid_host
+from .identity import async_settle_identity, async_upgrade_entry
 
 PLATFORMS = [Platform.CLIMATE, Platform.SELECT, Platform.SENSOR, Platform.SWITCH]
 
@@ -19,10 +20,22 @@ async def async_setup_entry(hass: HomeAssistant, entry: SteamloopConfigEntry) ->
     if CONF_HOST in entry.data and not valid_host(entry.data[CONF_HOST]):
         # Retrying cannot help an address no resolver takes; reconfiguring the entry can.
         raise ConfigEntryError(translation_domain=DOMAIN, translation_key="invalid_host")
+    async_settle_identity(hass, entry)
     coordinator = SteamloopCoordinator(hass, entry)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: SteamloopConfigEntry) -> bool:
+    """Upgrade an older entry: identity and title off its address, entity ids kept (identity.py).
+
+    Home Assistant itself refuses an entry of a newer major version (a downgrade).
+    """
+    if entry.minor_version < 2:  # noqa: PLR2004 - the minor version this upgrade reaches
+        async_upgrade_entry(hass, entry)
+        hass.config_entries.async_update_entry(entry, minor_version=2)
     return True
 
 

@@ -47,6 +47,7 @@ from .client import (
     PairingResult,
     PairingTimeoutError,
     SteamloopError,
+    TlsTransport,
     pair,
     probe,
 )
@@ -62,7 +63,8 @@ from .const import (
     PROBE_TIMEOUT,
     TRANE_DOMAIN,
 )
-from .helpers import async_learn_mac, build_transport, fallback_unique_id, is_mac, valid_host
+from .helpers import async_learn_mac, build_transport, fallback_unique_id, valid_host
+from .identity import is_mac, new_title, new_unique_id, normal_fingerprint
 from .presets import (
     DEFAULT_DEADBAND,
     PRESETS,
@@ -71,6 +73,7 @@ from .presets import (
     option_key,
     presets_from_options,
 )
+from .redact import moved
 
 CONF_ENTRY = "entry"
 CONF_NEXT = "next"
@@ -114,14 +117,18 @@ def _serial_schema(defaults: Mapping[str, Any]) -> vol.Schema:
     )
 
 
-def _title(data: Mapping[str, Any]) -> str:
-    return f"Thermostat {data.get(CONF_SERIAL_URL) or data[CONF_HOST]}"
+# Where a DHCP-discovered device is asked whether it is a thermostat (tests point it elsewhere).
+DISCOVERY_PORT = DEFAULT_PORT
+# How long that question may take: a TLS handshake, no login.
+DISCOVERY_TIMEOUT = 10.0
 
 
 class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a thermostat: where it is, then how to get its key."""
 
     VERSION = 1
+    # 1.2: unique id and title without the address (identity.py migrates older entries).
+    MINOR_VERSION = 2
 
     @staticmethod
     @callback
@@ -136,6 +143,8 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
         self._pairing: PairingResult | None = None
         self._pair_error = "pair_timeout"
         self._migrated_from: str | None = None
+        # The MAC a DHCP packet gave, the thermostat's unique id once the entry is made.
+        self._discovered_mac: str | None = None
         # The certificate fingerprint seen by the last successful key check.
         self._fingerprint: str | None = None
         # What the user typed in the key form, offered again when the form comes back.
@@ -161,7 +170,9 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
         if not valid_host(data[CONF_HOST]):
             return self._async_show_address({CONF_HOST: "invalid_host"}, data)
         self._data = data
-        self._async_abort_entries_match({CONF_HOST: self._data[CONF_HOST]})
+        # The same address (host and port) twice; the same thermostat elsewhere is found later,
+        # by what it is (identity.py).
+        self._async_abort_entries_match(data)
         return await self.async_step_credentials()
 
     async def async_step_serial(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -371,10 +382,69 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
     async def async_step_dhcp(self, discovery_info: DhcpServiceInfo) -> ConfigFlowResult:
-        """Follow a known thermostat to its new IP address."""
-        await self.async_set_unique_id(format_mac(discovery_info.macaddress))
-        self._abort_if_unique_id_configured(updates={CONF_HOST: discovery_info.ip})
-        return self.async_abort(reason="unknown_device")
+        """Follow a known thermostat to its new IP; offer an unknown one that answers on 7878.
+
+        The manifest matches Trane's MAC prefix (00:02:31, which Nexia bridges share) and the
+        devices of entries (``registered_devices``). A known thermostat is followed without a
+        flow and without setting the flow's unique id, so Home Assistant stores no discovery
+        key (the MAC) on its entry. Anything else is asked for the thermostat's TLS service
+        first, and the flow aborts quietly when nothing answers.
+        """
+        mac = format_mac(discovery_info.macaddress)
+        host = discovery_info.ip
+        if (entry := self._known_entry(mac, None)) is not None:
+            return self._async_follow(entry, {CONF_HOST: host})
+        # A device the user ignored, or one being added already, is not asked again.
+        await self.async_set_unique_id(mac)
+        self._abort_if_unique_id_configured()
+        fingerprint = await self._async_tls_fingerprint(host)
+        if fingerprint is None:
+            return self.async_abort(reason="not_thermostat")
+        if (entry := self._known_entry(None, fingerprint)) is not None:
+            return self._async_follow(entry, {CONF_HOST: host, CONF_PORT: DISCOVERY_PORT})
+        self._discovered_mac = mac
+        self._data = {CONF_HOST: host, CONF_PORT: DISCOVERY_PORT}
+        self.context["title_placeholders"] = {"name": new_title(self.hass)}
+        return await self.async_step_discovery_confirm()
+
+    async def async_step_discovery_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Confirm the thermostat found on the network: pair now or enter a key."""
+        return self.async_show_menu(step_id="discovery_confirm", menu_options=["pair", "key"])
+
+    async def _async_tls_fingerprint(self, host: str) -> str | None:
+        """Return the certificate fingerprint of the thermostat's TLS service at host, if any."""
+        transport = TlsTransport(host, DISCOVERY_PORT, connect_timeout=DISCOVERY_TIMEOUT)
+        transport.name = LOG_NAME
+        try:
+            link = await transport.connect()
+        except SteamloopError as err:
+            LOGGER.debug("Not a thermostat: %s", err)
+            return None
+        await link.close()
+        return normal_fingerprint(link.peer_fingerprint)
+
+    def _known_entry(self, mac: str | None, fingerprint: str | None) -> ConfigEntry | None:
+        """Return the entry of this thermostat: by its MAC, or by the certificate it presents."""
+        fingerprint = normal_fingerprint(fingerprint)
+        for entry in self._async_current_entries(include_ignore=False):
+            if mac is not None and entry.unique_id == mac:
+                return entry
+            pinned = normal_fingerprint(entry.data.get(CONF_FINGERPRINT))
+            if fingerprint is not None and fingerprint in (entry.unique_id, pinned):
+                return entry
+        return None
+
+    @callback
+    def _async_follow(self, entry: ConfigEntry, updates: Mapping[str, Any]) -> ConfigFlowResult:
+        """Update a known thermostat's entry (its old address remembered), reload it, abort."""
+        data = moved(entry.data, updates)
+        if data != entry.data:
+            self.hass.config_entries.async_update_entry(entry, data=data)
+            if entry.state in (ConfigEntryState.LOADED, ConfigEntryState.SETUP_RETRY):
+                self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        return self.async_abort(reason="already_configured")
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """Start over the key when the thermostat rejected it."""
@@ -415,7 +485,7 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
             else:
                 if (reason := await self._async_different_thermostat(entry, data)) is not None:
                     return self.async_abort(reason=reason)
-                return self.async_update_reload_and_abort(entry, data_updates=new)
+                return self.async_update_reload_and_abort(entry, data=moved(entry.data, new))
         shown = user_input or entry.data
         schema = _serial_schema(shown) if serial else _network_schema(shown)
         return self.async_show_form(step_id="reconfigure", data_schema=schema, errors=errors)
@@ -435,23 +505,29 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
         self._fingerprint = result.fingerprint
         return None
 
-    async def _async_unique_id(self, data: Mapping[str, Any]) -> str:
-        """Return the thermostat's MAC when we can learn it, else the documented fallback."""
-        if CONF_HOST in data and (mac := await async_learn_mac(self.hass, data[CONF_HOST])):
-            return mac
-        return fallback_unique_id(data)
+    async def _async_mac(self, data: Mapping[str, Any]) -> str | None:
+        """Return the thermostat's MAC: the one DHCP gave, or the neighbour table's."""
+        if self._discovered_mac is not None:
+            return self._discovered_mac
+        if CONF_HOST in data:
+            return await async_learn_mac(self.hass, data[CONF_HOST])
+        return None
 
     async def _async_different_thermostat(
         self, entry: ConfigEntry, data: Mapping[str, Any], *, check_certificate: bool = True
     ) -> str | None:
         """Return an abort reason when the new address answers as another thermostat."""
-        if CONF_HOST in data and (mac := await async_learn_mac(self.hass, data[CONF_HOST])):
-            if entry.unique_id != mac and is_mac(entry.unique_id):
-                return "wrong_device"
-            return None
-        pinned = entry.data.get(CONF_FINGERPRINT)
-        if check_certificate and pinned and self._fingerprint and pinned != self._fingerprint:
+        mac = await self._async_mac(data)
+        if mac is not None and is_mac(entry.unique_id):
+            return "wrong_device" if entry.unique_id != mac else None
+        pinned = normal_fingerprint(entry.data.get(CONF_FINGERPRINT))
+        seen = normal_fingerprint(self._fingerprint)
+        if check_certificate and pinned and seen and pinned != seen:
             return "wrong_device"
+        other = self._known_entry(mac, self._fingerprint)
+        if other is not None and other.entry_id != entry.entry_id:
+            # The address answers as a thermostat another entry holds.
+            return "already_configured"
         return None
 
     async def _async_finish(self, key: str, fingerprint: str | None = None) -> ConfigFlowResult:
@@ -473,18 +549,22 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self.async_abort(reason=reason)
             return self.async_update_reload_and_abort(entry, data_updates=credentials)
         data = {**self._data, **credentials}
-        await self.async_set_unique_id(await self._async_unique_id(data))
-        self._abort_if_unique_id_configured(
-            updates={k: data[k] for k in (CONF_HOST, CONF_PORT, CONF_SERIAL_URL) if k in data}
-        )
+        mac = await self._async_mac(data)
+        fingerprint = credentials[CONF_FINGERPRINT]
+        if (known := self._known_entry(mac, fingerprint)) is not None:
+            # The same thermostat, found again by what it is: it moved, or got a new key.
+            return self._async_follow(known, data)
+        await self.async_set_unique_id(new_unique_id(mac, fingerprint), raise_on_progress=False)
+        self._abort_if_unique_id_configured()
+        title = new_title(self.hass)
         if self._migrated_from is not None:
             return self.async_create_entry(
-                title=_title(data),
+                title=title,
                 data=data,
                 description="migrated",
                 description_placeholders={"title": self._migrated_from},
             )
-        return self.async_create_entry(title=_title(data), data=data)
+        return self.async_create_entry(title=title, data=data)
 
 
 # Range and whole degrees are checked by the flow itself, so every mistake gets a translated error.

@@ -48,7 +48,9 @@ from .const import (
     SETUP_TIMEOUT,
     STORAGE_VERSION,
 )
-from .helpers import Redactor, build_transport, is_mac
+from .helpers import build_transport
+from .identity import has_address_identity, is_mac
+from .redact import entry_redactor
 
 type SteamloopConfigEntry = ConfigEntry[SteamloopCoordinator]
 
@@ -111,8 +113,10 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
 
     def __init__(self, hass: HomeAssistant, entry: SteamloopConfigEntry) -> None:
         """Prepare the supervisor of an entry; nothing connects before the first refresh."""
-        self.redact = Redactor.for_entry(entry)
-        # What logs and errors call the thermostat: its title, without any address in it.
+        # The one redactor of everything the entry holds or has held (redact.py).
+        self.redact = entry_redactor(entry)
+        # What logs and errors call the thermostat: its title ("Thermostat 2"), which names it
+        # apart from the others; an address a user typed into it is masked all the same.
         self.label = self.redact(entry.title)
         super().__init__(
             hass,
@@ -126,6 +130,7 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
             build_transport(entry.data, name=self.label),
             entry.data[CONF_SECRET_KEY],
             expected_fingerprint=entry.data.get(CONF_FINGERPRINT),
+            redactor=self.redact,
         )
         self.data = self.supervisor.state
         # The thermostat's device, which zone devices are linked to.
@@ -330,6 +335,9 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
             self.hass.config_entries.async_update_entry(
                 entry, data={**entry.data, CONF_FINGERPRINT: self.supervisor.fingerprint}
             )
+            if has_address_identity(entry):
+                # An older entry's unique id moves off its address at setup (identity.py).
+                self.hass.config_entries.async_schedule_reload(entry.entry_id)
         self._known_emergency_heat = self.data.emergency_heat is not None
         self._rename_zone_devices(set(self.data.zones))
         self._save_structure()

@@ -5,14 +5,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_SECRET_KEY, CONF_SERIAL_URL
 from .coordinator import SteamloopConfigEntry
-
-TO_REDACT = {CONF_SECRET_KEY, CONF_HOST, CONF_SERIAL_URL, "unique_id", "title"}
+from .redact import entry_diagnostics
 
 
 async def async_get_config_entry_diagnostics(
@@ -25,7 +21,7 @@ async def async_get_config_entry_diagnostics(
     # Errors and link statistics name where the thermostat is; nothing leaves unredacted.
     diagnostics: dict[str, Any] = coordinator.redact.data(
         {
-            "entry": async_redact_data(entry.as_dict(), TO_REDACT),
+            "entry": entry_diagnostics(entry, coordinator.redact),
             "link": {
                 "state": supervisor.link_state,
                 "available": supervisor.available,

@@ -1,22 +1,20 @@
-"""Small helpers shared by setup and the config flow: transports, MACs, redaction, action errors."""
+"""Small helpers shared by setup and the config flow: transports, MACs, action errors."""
 
 from __future__ import annotations
 
 import ipaddress
 import re
 import socket
-from collections.abc import Callable, Coroutine, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.device_registry import format_mac
 
 from .client import (
-    REDACTED,
     InvalidCommandError,
     NotReadyError,
     SerialTransport,
@@ -24,13 +22,12 @@ from .client import (
     TlsTransport,
     Transport,
 )
-from .const import CONF_SECRET_KEY, CONF_SERIAL_URL, DEFAULT_PORT, DOMAIN
+from .const import CONF_SERIAL_URL, DEFAULT_PORT, DOMAIN
 
 # The kernel's IPv4 neighbour table: where a host on the same network segment has its MAC.
 NEIGHBOUR_TABLE = Path("/proc/net/arp")
 # Columns of a neighbour table line: address, hw type, flags, MAC, mask, device.
 _MAC_COLUMN = 3
-MAC_SEPARATORS = 5
 # A host name label: letters, digits, hyphens (and underscores, which local networks use), not
 # starting or ending with a hyphen, at most 63 characters; a name at most 253 characters.
 _LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)", re.IGNORECASE)
@@ -56,13 +53,6 @@ def valid_host(host: str) -> bool:
     return 0 < len(name) <= _MAX_NAME and all(_LABEL.fullmatch(part) for part in name.split("."))
 
 
-# Addresses of any host, wherever they occur in a text: IPv4, and MACs written with : or -.
-_ADDRESS_PATTERNS = (
-    r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])",
-    r"(?<![0-9a-f])[0-9a-f]{2}([:-])(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}(?![0-9a-f])",
-)
-
-
 def build_transport(data: Mapping[str, Any], *, name: str | None = None) -> Transport:
     """Return the transport an entry's data describes (serial when it names a serial URL).
 
@@ -78,52 +68,11 @@ def build_transport(data: Mapping[str, Any], *, name: str | None = None) -> Tran
     return transport
 
 
-class Redactor:
-    """Masks the key, host, serial path, IP and MAC addresses wherever they occur in text."""
-
-    def __init__(self, secrets: Iterable[str | None]) -> None:
-        """Mask the given strings (case-insensitive), and every IPv4 and MAC address."""
-        literal = sorted({secret for secret in secrets if secret}, key=len, reverse=True)
-        parts = [re.escape(secret) for secret in literal]
-        parts += [f"(?:{pattern})" for pattern in _ADDRESS_PATTERNS]
-        self._pattern = re.compile("|".join(parts), re.IGNORECASE)
-
-    @classmethod
-    def for_entry(cls, entry: ConfigEntry) -> Redactor:
-        """Return the redactor of an entry's key, host, serial path and unique id."""
-        data = entry.data
-        secrets: list[str | None] = [
-            data.get(CONF_SECRET_KEY),
-            data.get(CONF_HOST),
-            data.get(CONF_SERIAL_URL),
-            entry.unique_id,
-        ]
-        if is_mac(entry.unique_id):
-            secrets.append(str(entry.unique_id).replace(":", ""))
-        return cls(secrets)
-
-    def __call__(self, text: str) -> str:
-        """Return text with everything sensitive replaced by **REDACTED**."""
-        return self._pattern.sub(REDACTED, text)
-
-    def data(self, value: Any) -> Any:
-        """Return a copy of nested dicts, lists and strings with every string redacted."""
-        if isinstance(value, str):
-            return self(value)
-        if isinstance(value, Mapping):
-            return {key: self.data(item) for key, item in value.items()}
-        if isinstance(value, list | tuple):
-            return [self.data(item) for item in value]
-        return value
-
-
-def is_mac(unique_id: str | None) -> bool:
-    """Return True when a unique id is a MAC address (not the fallback)."""
-    return unique_id is not None and unique_id.count(":") == MAC_SEPARATORS
-
-
 def fallback_unique_id(data: Mapping[str, Any]) -> str:
-    """Return the unique id used when the thermostat's MAC cannot be learnt."""
+    """Return where a thermostat is: ``host:port`` or ``serial:<path>``.
+
+    A key for what the config flow keeps per address; never an entry's unique id (identity.py).
+    """
     if serial_url := data.get(CONF_SERIAL_URL):
         return f"serial:{serial_url}"
     return f"{data[CONF_HOST]}:{data.get(CONF_PORT, DEFAULT_PORT)}"

@@ -50,6 +50,7 @@ THERMOSTATS: dict[str, tuple[int, tuple[str, ...]]] = {
     "reconfigure": (11, ()),
     "repair": (12, ()),
     "presets": (13, ()),
+    "discovered": (14, ("--pairing",)),
 }
 # Our code in a Home Assistant log record.
 _OURS = re.compile(r"custom_components[./]steamloop|integration 'steamloop'")

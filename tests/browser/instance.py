@@ -79,6 +79,8 @@ class Thermostat:
     process: subprocess.Popen[bytes]
     port: int = 0
     fingerprint: str = ""
+    # The title of its entry once added ("Thermostat 3"): what the UI names it by.
+    title: str = ""
     log: Path | None = None
     _answers: IO[bytes] | None = field(default=None, repr=False)
 

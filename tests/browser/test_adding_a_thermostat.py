@@ -17,8 +17,10 @@ from .ui import (
     add_with_key,
     dialog,
     enter_address,
+    entry_row,
     expect_created,
     open_network_form,
+    open_page,
     pair_now,
     start_adding,
     submit_key,
@@ -166,8 +168,8 @@ def test_reauthenticate_after_the_key_was_revoked(
     thermostat.control("revoke key-after-reset")
 
     # Settings > Devices & services shows the thermostat among "Discovered", to reconfigure.
-    page.goto(f"{home.url}/config/integrations/dashboard")
-    expect(page.get_by_text(f"Thermostat {thermostat.host}")).to_be_visible()
+    open_page(page, f"{home.url}/config/integrations/dashboard")
+    expect(page.get_by_text(thermostat.title, exact=True)).to_be_visible()
     page.get_by_role("button", name="Reconfigure").click()
     flow = dialog(page)
     expect(flow.get_by_text("The thermostat rejected its key")).to_be_visible()
@@ -184,8 +186,7 @@ def test_reconfigure_the_address(
     thermostat = thermostats["reconfigure"]
     add_with_key(page, home.url, thermostat)
 
-    page.goto(f"{home.url}/config/integrations/integration/steamloop")
-    entry = page.locator("ha-config-entry-row").filter(has_text=f"Thermostat {thermostat.host}")
+    entry = entry_row(page, home.url, thermostat)
     entry.get_by_role("button", name="Menu").first.click()  # the entry's, above its devices'
     page.get_by_role("menuitem", name="Reconfigure").click()
     flow = dialog(page)
@@ -204,15 +205,15 @@ def test_trust_a_new_certificate_from_the_repair(
     add_with_key(page, home.url, thermostat)
     fingerprint = thermostat.control("new-certificate")
 
-    page.goto(f"{home.url}/config/repairs")
-    page.get_by_text(f"Thermostat {thermostat.host} presents a new certificate").click()
+    open_page(page, f"{home.url}/config/repairs")
+    page.get_by_text(f"{thermostat.title} presents a new certificate").click()
     flow = dialog(page)
     flow.get_by_text("Trust the new certificate").click()
     expect(flow.get_by_text(fingerprint)).to_be_visible()
     flow.get_by_role("button", name="Submit").click()
     expect(flow.get_by_text("The issue is repaired!")).to_be_visible()
 
-    page.goto(f"{home.url}/config/repairs")
-    expect(
-        page.get_by_text(f"Thermostat {thermostat.host} presents a new certificate")
-    ).to_be_hidden(timeout=EXPECT_TIMEOUT_MS)
+    open_page(page, f"{home.url}/config/repairs")
+    expect(page.get_by_text(f"{thermostat.title} presents a new certificate")).to_be_hidden(
+        timeout=EXPECT_TIMEOUT_MS
+    )

@@ -13,20 +13,14 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from .instance import HomeAssistant, Thermostat
-from .ui import add_with_key, dialog, open_page
+from .ui import add_with_key, dialog, entry_row
 
 pytestmark = pytest.mark.timeout(120)
 
 
-def entry_row(page: Page, home: HomeAssistant, thermostat: Thermostat) -> Locator:
-    """Open the integration's page; return the thermostat's entry on it."""
-    open_page(page, f"{home.url}/config/integrations/integration/steamloop")
-    return page.locator("ha-config-entry-row").filter(has_text=f"Thermostat {thermostat.host}")
-
-
 def open_presets(page: Page, home: HomeAssistant, thermostat: Thermostat) -> Locator:
     """Open the entry's Configure dialog; return it at the presets form."""
-    entry_row(page, home, thermostat).get_by_role("button", name="Configure").first.click()
+    entry_row(page, home.url, thermostat).get_by_role("button", name="Configure").first.click()
     flow = dialog(page)
     expect(flow.get_by_text("The temperatures each preset holds")).to_be_visible()
     return flow
@@ -63,7 +57,7 @@ def test_set_the_presets_then_hold_one(
     expect(dialog(page)).to_have_count(0)
 
     # A zone of this thermostat: its climate dialog, and Away from its preset menu.
-    entry_row(page, home, thermostat).get_by_role(
+    entry_row(page, home.url, thermostat).get_by_role(
         "button", name=re.compile(r"^Living Room ")
     ).first.click()
     row = page.locator("hui-climate-entity-row").first

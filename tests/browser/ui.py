@@ -6,9 +6,13 @@ a form and submit it. Playwright's locators wait for each screen by themselves.
 
 from __future__ import annotations
 
+import re
 from typing import Protocol
 
 from playwright.sync_api import Error, Locator, Page, expect
+
+# What a new entry and its device are called: "Thermostat", "Thermostat 2", ... (no address).
+TITLE = re.compile(r"^Thermostat( \d+)?$")
 
 
 class Thermostat(Protocol):
@@ -17,6 +21,7 @@ class Thermostat(Protocol):
     host: str
     port: int
     key: str
+    title: str
 
 
 def log_in(page: Page, url: str, username: str, password: str) -> None:
@@ -78,13 +83,24 @@ def submit_key(flow: Locator, key: str) -> None:
 
 
 def expect_created(flow: Locator, thermostat: Thermostat) -> None:
-    """The last screen of a successful flow: the thermostat's devices, to name and place."""
+    """The last screen of a successful flow: the thermostat's devices, to name and place.
+
+    The device is named as the entry, without an address; the thermostat learns that name.
+    """
     expect(flow.get_by_text("Name and assign")).to_be_visible()
-    expect(flow.get_by_role("textbox", name="Device name").first).to_have_value(
-        f"Thermostat {thermostat.host}"
-    )
+    device_name = flow.get_by_role("textbox", name="Device name").first
+    expect(device_name).to_have_value(TITLE)
+    # The entry's title, which names it in the entry list, repairs and log lines.
+    thermostat.title = device_name.input_value()
     flow.get_by_role("button", name="Skip and finish").click()
     expect(flow).to_be_hidden()
+
+
+def entry_row(page: Page, url: str, thermostat: Thermostat) -> Locator:
+    """Open the integration's page; return the thermostat's entry on it (by its exact title)."""
+    open_page(page, f"{url}/config/integrations/integration/steamloop")
+    title = page.get_by_text(thermostat.title, exact=True)
+    return page.locator("ha-config-entry-row").filter(has=title)
 
 
 def add_with_key(page: Page, url: str, thermostat: Thermostat) -> None:

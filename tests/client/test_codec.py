@@ -14,7 +14,6 @@ from custom_components.steamloop.client.capture import Capture
 from custom_components.steamloop.client.codec import (
     HEARTBEAT,
     MAX_FRAME,
-    REDACTED,
     Event,
     FrameSplitter,
     Heartbeat,
@@ -36,6 +35,7 @@ from custom_components.steamloop.client.codec import (
 )
 from custom_components.steamloop.client.errors import InvalidCommandError, ProtocolError
 from custom_components.steamloop.client.models import FanMode, HoldType, ZoneMode
+from custom_components.steamloop.client.redact import REDACTED
 from custom_components.steamloop.client.state import ThermostatState
 from tests.client.strategies import EVENT_NAMES, FIELD_NAMES
 

@@ -9,7 +9,6 @@ from .capture import Capture
 from .codec import (
     HEARTBEAT,
     MAX_FRAME,
-    REDACTED,
     TERMINATOR,
     Event,
     FrameSplitter,
@@ -43,6 +42,8 @@ from .errors import (
     ThermostatBusyError,
 )
 from .models import ActivityStatus, FanMode, HoldType, ZoneMode
+from .redact import BASE as BASE_REDACTOR
+from .redact import REDACTED, Redactor, mac_notations
 from .session import LinkStats, PairingResult, ProbeResult, Session, pair, probe
 from .state import Change, ThermostatState, Zone
 from .supervisor import LinkState, Supervisor
@@ -58,6 +59,7 @@ from .transport import (
 )
 
 __all__ = [
+    "BASE_REDACTOR",
     "DEFAULT_PORT",
     "HEARTBEAT",
     "MAX_FRAME",
@@ -86,6 +88,7 @@ __all__ = [
     "PairingTimeoutError",
     "ProbeResult",
     "ProtocolError",
+    "Redactor",
     "Request",
     "Response",
     "SerialTransport",
@@ -105,6 +108,7 @@ __all__ = [
     "format_number",
     "heartbeat",
     "login",
+    "mac_notations",
     "pair",
     "probe",
     "redact",

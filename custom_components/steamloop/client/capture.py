@@ -2,20 +2,21 @@
 
 A Capture lives as long as its supervisor and is shared by every link it holds. Frames are kept
 raw (cut to ``FRAME_BYTES``) with their monotonic time, and rendered only when asked for, with every
-secret key and anything that looks like an address masked: recording costs the hot path one
-``deque.append``. Unknown event names, unknown fields and values the state could not use are
-counted, each logged once at DEBUG the first time it is seen; every table is bounded.
+secret key and anything that looks like an address masked by the supervisor's redactor
+(``redact.py``): recording costs the hot path one ``deque.append``. Unknown event names, unknown
+fields and values the state could not use are counted, each logged once at DEBUG the first time it
+is seen; every table is bounded.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections import deque
 from collections.abc import Callable
 from typing import Final, Literal
 
-from .codec import REDACTED, redact
+from .codec import redact
+from .redact import BASE, Redactor
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -26,23 +27,20 @@ VALUE_CHARS: Final = 40
 
 type Direction = Literal["rx", "tx"]
 
-# IPv4, MAC and IPv6 addresses (any run of hex groups with two colons or more).
-_ADDRESS: Final = re.compile(
-    r"\b(?:\d{1,3}\.){3}\d{1,3}\b"
-    r"|\b(?:[0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}\b"
-    r"|(?<![\w:.])[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}(?![\w:])"
-)
-ADDRESS_REDACTED: Final = "**ADDRESS**"
-
 
 class Capture:
     """The last frames of a supervisor's links and the protocol surprises seen on them."""
 
-    def __init__(self, frames: int = FRAMES, clock: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self,
+        frames: int = FRAMES,
+        clock: Callable[[], float] | None = None,
+        redactor: Redactor = BASE,
+    ) -> None:
         """Keep up to `frames` frames, stamped by `clock` (a monotonic clock in seconds)."""
         self._frames: deque[tuple[float, Direction, bytes]] = deque(maxlen=frames)
         self._clock = clock
-        self._secrets: set[str] = set()
+        self._redactor = redactor
         self.unknown_events: dict[str, int] = {}
         self.unknown_fields: dict[str, int] = {}
         self.unknown_values: dict[str, int] = {}
@@ -54,10 +52,14 @@ class Capture:
         """Stamp frames with `clock` from now on (the event loop's, once there is one)."""
         self._clock = clock
 
+    @property
+    def redactor(self) -> Redactor:
+        """Return the redactor of every frame and text of these links (secrets included)."""
+        return self._redactor
+
     def hide(self, secret: str) -> None:
         """Mask `secret` wherever it appears in a rendered frame."""
-        if secret:
-            self._secrets.add(secret)
+        self._redactor = self._redactor.with_secrets(secret)
 
     def frame(self, direction: Direction, frame: bytes) -> None:
         """Record one frame as it crossed the wire."""
@@ -111,10 +113,7 @@ class Capture:
 
     def render(self, frame: bytes) -> str:
         """Return one frame as text with every secret key and address masked."""
-        text = redact(frame, limit=FRAME_BYTES)
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
-        return _ADDRESS.sub(ADDRESS_REDACTED, text)
+        return redact(frame, limit=FRAME_BYTES, redactor=self._redactor)
 
     def as_dict(self) -> dict[str, object]:
         """Return everything recorded, ready for a diagnostics download."""

@@ -7,7 +7,6 @@ raises, with ProtocolError, when the peer breaks the framing.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -17,10 +16,10 @@ import orjson
 
 from .errors import InvalidCommandError, ProtocolError
 from .models import FanMode, HoldType, ZoneMode
+from .redact import BASE, Redactor
 
 MAX_FRAME: Final = 65536
 TERMINATOR: Final = b" \x00"
-REDACTED: Final = "**REDACTED**"
 
 _NUL: Final = b"\x00"
 _OPEN: Final = b"{"
@@ -324,16 +323,12 @@ def _member[E: StrEnum](enum: type[E], value: E | str) -> E:
         raise InvalidCommandError(msg) from None
 
 
-_SECRET: Final = re.compile(
-    r"""("secret_key"\s*:\s*)(?:"(?:[^"\\]|\\.?)*"?|[^,}\]\s]*)""", re.IGNORECASE
-)
-
-
-def redact(frame: bytes | str, limit: int = 200) -> str:
+def redact(frame: bytes | str, limit: int = 200, redactor: Redactor = BASE) -> str:
     r"""Render a frame for a log line: secret keys masked, control bytes escaped, truncated.
 
-    Every ``"secret_key": …`` value is replaced by ``**REDACTED**``, also when the frame is cut
-    off inside the value or is not valid JSON. Undecodable bytes appear as ``\xNN`` and
+    Every ``"secret_key": …`` value and every address is masked by `redactor` (the patterns of
+    ``redact.BASE`` unless a redactor that knows more is given), also when the frame is cut off
+    inside the value or is not valid JSON. Undecodable bytes appear as ``\xNN`` and
     non-printable characters as escapes. At most ``limit`` characters are kept; when anything
     was cut, ``…`` is appended.
     """
@@ -343,7 +338,7 @@ def redact(frame: bytes | str, limit: int = 200) -> str:
     cut = len(frame) > budget
     head = frame[:budget]
     text = head if isinstance(head, str) else head.decode("utf-8", "backslashreplace")
-    text = _SECRET.sub(rf'\1"{REDACTED}"', text)
+    text = redactor(text)
     if not text.isprintable():
         text = "".join(char if char.isprintable() else _escape(char) for char in text)
     if cut or len(text) > limit:

@@ -53,7 +53,6 @@ _REFUSAL_WORDS: Final = re.compile(
     r"key|secret|auth|credential|password|denied|forbidden|permission|pair", re.IGNORECASE
 )
 _TEXT_LIMIT: Final = 80
-REDACTED_BYTES: Final = codec.REDACTED.encode()
 
 
 @dataclass(slots=True)
@@ -126,7 +125,6 @@ class Session:
             link.writer.transport.set_write_buffer_limits(high=MAX_BACKLOG)
         self._splitter = FrameSplitter()
         self._sink: EventSink | None = None
-        self._secret = ""
         self._closed: asyncio.Future[SteamloopError] = self._loop.create_future()
         self._waiter: asyncio.Future[str] | None = None
         # The thermostat accepted the empty-key login: it is in pairing mode, the key is to come.
@@ -220,11 +218,12 @@ class Session:
             raise ConnectError(msg) from err
         self.stats.frames_sent += 1
         if _LOGGER.isEnabledFor(logging.DEBUG):
-            _LOGGER.debug("%s TX %s", self.name, codec.redact(frame))
+            _LOGGER.debug(
+                "%s TX %s", self.name, codec.redact(frame, redactor=self.capture.redactor)
+            )
 
     async def login(self, secret_key: str) -> None:
         """Log in; AuthenticationError when the key is refused, ConnectError on anything else."""
-        self._secret = secret_key
         self.capture.hide(secret_key)
         try:
             async with asyncio.timeout(LOGIN_TIMEOUT):
@@ -236,7 +235,7 @@ class Session:
     async def pair(self) -> str:
         """Ask for a key with an empty login and acknowledge the one the thermostat sends."""
         key = await self._exchange(codec.login(""), self._on_pairing_reply)
-        self._secret = key
+        self.capture.hide(key)
         await self.send(codec.secret_key_updated(key))
         return key
 
@@ -355,9 +354,7 @@ class Session:
 
     def _text(self, value: str) -> str:
         """Return a bounded, key-free rendering of text the thermostat sent."""
-        if self._secret:
-            value = value.replace(self._secret, codec.REDACTED)
-        return codec.redact(value, _TEXT_LIMIT)
+        return codec.redact(value, _TEXT_LIMIT, self.capture.redactor)
 
     def _burst_over(self) -> None:
         if self._burst is not None and not self._burst.done():
@@ -427,8 +424,9 @@ class Session:
         self.capture.frame("rx", frame)
         if _LOGGER.isEnabledFor(logging.DEBUG):
             # The thermostat may quote the key anywhere (an Error's description, say).
-            shown = frame.replace(self._secret.encode(), REDACTED_BYTES) if self._secret else frame
-            _LOGGER.debug("%s RX %s", self.name, codec.redact(shown))
+            _LOGGER.debug(
+                "%s RX %s", self.name, codec.redact(frame, redactor=self.capture.redactor)
+            )
         messages = codec.decode_all(frame)
         if not messages:
             self.stats.malformed_frames += 1

@@ -57,6 +57,7 @@ from .errors import (
     SteamloopError,
 )
 from .models import FanMode, HoldType, ZoneMode
+from .redact import BASE, Redactor
 from .session import LinkStats, Session
 from .state import SYSTEM_FIELDS, Change, ThermostatState, Zone
 from .transport import Transport
@@ -100,7 +101,7 @@ _GIVEN_UP: Final = frozenset({LinkState.AUTH_FAILED, LinkState.CERT_MISMATCH, Li
 class Supervisor:
     """Keeps a thermostat connected and its state fresh."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - keyword-only knobs past the first two
         self,
         transport: Transport,
         secret_key: str,
@@ -108,14 +109,19 @@ class Supervisor:
         expected_fingerprint: str | None = None,
         rng: random.Random | None = None,
         now: Callable[[], datetime] | None = None,
+        redactor: Redactor = BASE,
     ) -> None:
-        """Supervise `transport`; pin the peer to `expected_fingerprint` when given."""
+        """Supervise `transport`; pin the peer to `expected_fingerprint` when given.
+
+        `redactor` masks what the owner knows to be sensitive (addresses, names) in every frame,
+        log line and error text of the links, on top of the key.
+        """
         self.transport = transport
         self.state = ThermostatState()
         self.link_state = LinkState.DISCONNECTED
         self.fingerprint: str | None = None
         self.stats = LinkStats(silence_bound=SILENCE_MIN)
-        self.capture = Capture()
+        self.capture = Capture(redactor=redactor.with_secrets(secret_key))
         self.last_error: SteamloopError | None = None
         self._secret_key = secret_key
         self._expected = (
