@@ -176,7 +176,7 @@ async def test_zones_appear_and_disappear(
     assert office.name == "Office"
 
     thermostat.remove_zone("2", drop="reset")
-    await clock.until(lambda: hass.states.get("climate.bedroom") is None, limit=15)
+    await clock.until(lambda: hass.states.get("climate.bedroom") is None, limit=30)
     assert entity_registry.async_get("climate.bedroom") is None
     assert not all_unavailable(hass, CLIMATE, "climate.zone_3")
 

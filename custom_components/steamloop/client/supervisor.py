@@ -71,6 +71,9 @@ STABLE_AFTER: Final = 60.0
 SILENCE_MIN: Final = 300.0
 SILENCE_MAX: Final = 1800.0
 SILENCE_GROWTH: Final = 2.0
+# A zone missing from a burst is removed once the link has been live this long without an event
+# naming it: a burst that pauses for less than this (between zones, anywhere) removes nothing.
+ZONE_REMOVAL_AFTER: Final = 10.0
 SETPOINT_RANGE: Final = (32.0, 110.0)
 # What the reference client assumes (and sends) until a zone reports its deadband.
 DEFAULT_DEADBAND: Final = 3.0
@@ -133,6 +136,8 @@ class Supervisor:
         self._outage_logged = False
         self._refreshing = False
         self._stable: asyncio.TimerHandle | None = None
+        self._removal: asyncio.TimerHandle | None = None
+        self._missing: set[str] = set()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._cancelled = False
@@ -240,11 +245,15 @@ class Supervisor:
             self._set_link_state(LinkState.SYNCING)
             fresh = await session.sync()
             # No await between the end of the burst and going live: no event can fall in between.
-            # A burst that paused may be cut short; only one that reported again everything
-            # system-wide the state knew proves that a zone it lacks is gone.
-            change = self.state.sync_from(fresh, complete=_complete(fresh, self.state))
+            # A burst that paused may be cut short: zones it lacks are kept for now, and removed
+            # only once the link has been live ZONE_REMOVAL_AFTER without any event for them,
+            # and only when the burst reported again everything system-wide the state knew.
+            complete = _complete(fresh, self.state)
+            change = self.state.sync_from(fresh, complete=complete, remove=False)
             session.go_live(self._on_event)
             self._went_ready(change)
+            if complete:
+                self._expect_removal(set(self.state.zones) - set(fresh.zones))
             outcome = await session.serve(), session.silent
         except asyncio.CancelledError:
             # Stopped on purpose: the link is healthy and deserves a proper TLS close.
@@ -254,6 +263,7 @@ class Supervisor:
             self._session = None
             if self._stable is not None:
                 self._stable.cancel()
+            self._cancel_removal()
             if self.link_state is LinkState.READY:
                 self._set_link_state(LinkState.DISCONNECTED)
                 self.stats.connected_since = None
@@ -282,6 +292,32 @@ class Supervisor:
         for waiter in self._ready_waiters:
             if not waiter.done():
                 waiter.set_result(None)
+
+    def _expect_removal(self, zone_ids: set[str]) -> None:
+        """Remove these zones ZONE_REMOVAL_AFTER from now, unless an event names them first."""
+        if zone_ids:
+            self._missing = zone_ids
+            self._removal = asyncio.get_running_loop().call_later(
+                ZONE_REMOVAL_AFTER, self._remove_missing
+            )
+
+    def _cancel_removal(self) -> None:
+        """Keep every zone: the link that would have proved them gone has ended."""
+        if self._removal is not None:
+            self._removal.cancel()
+            self._removal = None
+        self._missing = set()
+
+    def _remove_missing(self) -> None:
+        """Remove the zones that the burst lacked and no event has named since."""
+        self._removal = None
+        gone = [zone_id for zone_id in self._missing if zone_id in self.state.zones]
+        self._missing = set()
+        for zone_id in gone:
+            del self.state.zones[zone_id]
+        if gone:
+            _LOGGER.debug("%s: zones gone: %s", self.transport.name, ", ".join(sorted(gone)))
+            self._notify_state(Change(removed=frozenset(gone)))
 
     def _link_stable(self) -> None:
         self._retries = 0
@@ -388,6 +424,9 @@ class Supervisor:
         if generation != self._generation:
             _LOGGER.debug("Ignoring %s from an old link", event.name)
             return
+        if self._missing:
+            # The zone is still there: the burst only paused before it.
+            self._missing.discard(event.fields.get("zone_id", ""))
         if change := self.state.apply(event, self.capture):
             self._notify_state(change)
 
