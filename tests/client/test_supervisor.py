@@ -1307,3 +1307,18 @@ async def test_frames_are_logged_at_debug_with_the_key_redacted(
     assert 'TX {"Request":{"Login"' in text
     assert "**REDACTED**" in text
     assert "test-key" not in text
+
+
+async def test_wait_ready_on_the_first_failure_raises_it_and_keeps_trying(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """A refused first attempt ends the wait at once; the supervisor still connects later."""
+    await thermostat.refuse()
+    supervisor = make_supervisor()
+    with pytest.raises(ConnectError):
+        await clock.wait(supervisor.wait_ready(20, first_failure=True), limit=1)
+    # Asked again after that failure: it is already known.
+    with pytest.raises(ConnectError):
+        await supervisor.wait_ready(20, first_failure=True)
+    await thermostat.accept()
+    await clock.until(is_ready(supervisor), limit=15)

@@ -130,6 +130,7 @@ class Supervisor:
         self._availability_listeners: list[AvailabilityListener] = []
         self._state_listeners: list[StateListener] = []
         self._ready_waiters: set[asyncio.Future[None]] = set()
+        self._fail_fast_waiters: set[asyncio.Future[None]] = set()
         self._session: Session | None = None
         self._generation = 0
         self._retries = 0
@@ -190,14 +191,28 @@ class Supervisor:
         self._available = False
         self._fail_waiters(ConnectError(f"{self.transport.name}: supervisor stopped"))
 
-    async def wait_ready(self, timeout: float) -> None:  # noqa: ASYNC109 - the owner's deadline
-        """Return once READY; raise the give-up error, or ConnectError after `timeout` seconds."""
+    async def wait_ready(
+        self,
+        timeout: float,  # noqa: ASYNC109 - the owner's deadline
+        *,
+        first_failure: bool = False,
+    ) -> None:
+        """Return once READY; raise the give-up error, or ConnectError after `timeout` seconds.
+
+        With `first_failure`, the first failed attempt (refused, unreachable, busy, no login
+        reply) raises its error at once instead: the owner retries in its own time, while the
+        supervisor keeps trying in the background until stopped.
+        """
         if self.link_state is LinkState.READY:
             return
         if self.link_state in _GIVEN_UP:
             raise self.last_error or ConnectError(f"{self.transport.name}: supervisor stopped")
+        if first_failure and self.last_error is not None:
+            raise self.last_error
         waiter = asyncio.get_running_loop().create_future()
         self._ready_waiters.add(waiter)
+        if first_failure:
+            self._fail_fast_waiters.add(waiter)
         try:
             async with asyncio.timeout(timeout):
                 await waiter
@@ -206,6 +221,7 @@ class Supervisor:
             raise ConnectError(msg) from self.last_error
         finally:
             self._ready_waiters.discard(waiter)
+            self._fail_fast_waiters.discard(waiter)
 
     async def _supervise(self) -> None:
         delay = 0.0
@@ -369,6 +385,9 @@ class Supervisor:
             self.stats.silence_bound = SILENCE_MIN
             self._refreshing = False
         self._set_available(available=False, reason=str(error))
+        for waiter in self._fail_fast_waiters:
+            if not waiter.done():
+                waiter.set_exception(error)
         return self._backoff()
 
     def _give_up(self, link_state: LinkState, err: SteamloopError, reason: str) -> None:
