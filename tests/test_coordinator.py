@@ -535,3 +535,25 @@ async def test_a_burst_that_pauses_between_zones_after_the_system_fields_keeps_e
     assert removed == []
     assert entity_registry.async_get(BEDROOM) == bedroom
     assert hass.states.get(BEDROOM).state == HVACMode.HEAT
+
+
+async def test_only_the_zone_that_calls_shows_cooling(
+    hass: HomeAssistant, init_integration: MockConfigEntry, thermostat: Simulator, clock: Clock
+) -> None:
+    """The system cools for the living room: the satisfied bedroom (in cool) shows idle."""
+    thermostat.set_zone_mode("2", 2)
+    thermostat.set_indoor_temperature("1", 79)
+    thermostat.set_cooling(2)
+    await clock.until(
+        lambda: hass.states.get(LIVING).attributes["hvac_action"] == "cooling", limit=5
+    )
+    assert hass.states.get(BEDROOM).state == HVACMode.COOL
+    assert hass.states.get(BEDROOM).attributes["hvac_action"] == "idle"
+    # The bedroom warms past its setpoint (77) and the hysteresis: now it calls too.
+    thermostat.set_indoor_temperature("2", 78)
+    await clock.until(
+        lambda: hass.states.get(BEDROOM).attributes["hvac_action"] == "cooling", limit=5
+    )
+    # The living room cools down to its setpoint (76) less the hysteresis: satisfied.
+    thermostat.set_indoor_temperature("1", 75.4)
+    await clock.until(lambda: hass.states.get(LIVING).attributes["hvac_action"] == "idle", limit=5)

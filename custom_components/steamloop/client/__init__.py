@@ -30,6 +30,7 @@ from .codec import (
     update_setpoint,
     update_zone_mode,
 )
+from .demand import ZoneAction, zone_action
 from .errors import (
     AuthenticationError,
     CertificateMismatchError,
@@ -97,6 +98,7 @@ __all__ = [
     "TlsTransport",
     "Transport",
     "Zone",
+    "ZoneAction",
     "ZoneMode",
     "build_ssl_context",
     "decode",
@@ -114,4 +116,5 @@ __all__ = [
     "update_fan_mode",
     "update_setpoint",
     "update_zone_mode",
+    "zone_action",
 ]
