@@ -260,3 +260,20 @@ async def test_after_a_time_zone_change_midnight_is_the_new_zones(
     await _heating(hass, thermostat, clock, 1)
     assert _hours(hass, HEATING_TODAY) == pytest.approx(1.5, abs=2 * TOLERANCE)
     assert _hours(hass, HEATING_TOTAL) == pytest.approx(2.0, abs=2 * TOLERANCE)
+
+
+async def test_a_time_zone_change_leaves_one_wake_up_per_sensor(
+    hass: HomeAssistant, init_integration: MockConfigEntry, clock: Clock
+) -> None:
+    """Looking at the date again after a time zone change replaces the pending wake-up."""
+    await hass.config.async_update(time_zone="America/New_York")
+    await hass.config.async_update(time_zone="Europe/Berlin")
+    await hass.async_block_till_done()
+    wake_ups = [
+        handle
+        for handle in hass.loop._scheduled  # type: ignore[attr-defined]
+        if not handle.cancelled()
+        and handle._args
+        and getattr(handle._args[-1], "name", None) == "steamloop new day"
+    ]
+    assert len(wake_ups) == 2  # heating and cooling time today

@@ -327,14 +327,19 @@ class RuntimeSensor(SteamloopEntity, RestoreSensor):
     def _new_day(self, _: datetime) -> None:
         """Show the new date's count at its first instant; a run across it counts on each side."""
         self._next_day = None
-        self._track()
-        self.async_write_ha_state()
-        self._schedule_next_day()
+        self._look_at_the_date()
 
     @callback
     def _config_updated(self, _: Event) -> None:
         """Look at the date again: after a time zone change, today is the new zone's date."""
-        self._new_day(dt_util.utcnow())
+        self._look_at_the_date()
+
+    @callback
+    def _look_at_the_date(self) -> None:
+        self._track()
+        self.async_write_ha_state()
+        # Replaces (cancels) any wake-up still pending: one per sensor, ever.
+        self._schedule_next_day()
 
 
 class ZoneTemperatureSensor(SteamloopZoneEntity, SensorEntity):
