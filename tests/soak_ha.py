@@ -617,8 +617,15 @@ class Soak:
         self.report.faults["paused burst"] += 1
         zones = len(self.sim.plant.zones)
         frames = 5 * zones + 6
-        self.sim.burst_system_after = self.rng.randint(0, zones)
-        self.sim.burst_pause = (self.rng.randint(1, frames - 1), self.rng.uniform(0.5, 8.0))
+        if self.rng.random() < 0.5 and zones > 1:
+            # The hard case: the system fields and some zones, a pause, then the other zones.
+            after = self.rng.randint(1, zones - 1)
+            pause_at = self.rng.randint(5 * after + 6, frames - 1)
+        else:
+            after = self.rng.randint(0, zones)
+            pause_at = self.rng.randint(1, frames - 1)
+        self.sim.burst_system_after = after
+        self.sim.burst_pause = (pause_at, self.rng.uniform(0.5, 8.0))
         self.sim.reset_clients()
         await self._until(lambda: len(self.sim.connected) >= 1, 15.0)
         await self._fine(12.0)
@@ -789,6 +796,7 @@ class Soak:
             try:
                 call.result()
             except HomeAssistantError as err:
+                self._check_secrets(str(err), "an action's error")
                 if domain == "script" and "not support" in str(err):
                     self.report.unconfirmed.append(f"{service} {data}: {err}")
                     await self._fine(3.0)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 
-import pytest
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
@@ -23,16 +22,13 @@ DAYS = float(os.environ.get("STEAMLOOP_SOAK_DAYS", "1"))
 SEED = int(os.environ.get("STEAMLOOP_SOAK_SEED", "20"))
 
 
-@pytest.mark.parametrize("expected_lingering_timers", [True])
 async def test_soak(
     hass: HomeAssistant,
     simulator_factory: SimulatorFactory,
     test_client_identity: ClientIdentity,
     clock: Clock,
-    expected_lingering_timers: bool,
 ) -> None:
     """A seeded simulated day (or week) of faults, calendars and users breaks no invariant."""
-    del expected_lingering_timers
     hass.config.units = US_CUSTOMARY_SYSTEM
     assert await async_setup_component(hass, "script", {"script": SCRIPT})
     thermostat = await simulator_factory(zones=2, secret_key=KEY, mode="strict")
