@@ -37,6 +37,7 @@ import asyncio
 import gc
 import json
 import logging
+import math
 import os
 import random
 from collections import Counter
@@ -749,10 +750,16 @@ class Soak:
                 mine["hold"] = "1"
         elif what == 1 and zone.mode in ("2", "3"):
             if zone.mode == "3":
-                target = self.rng.randint(55, int(mine["cool"] - deadband))
+                target = _pick(
+                    self.rng, min(55, int(mine["cool"] - deadband)), int(mine["cool"] - deadband)
+                )
                 mine["heat"] = float(target)
             else:
-                target = self.rng.randint(int(mine["heat"] + deadband), 85)
+                target = _pick(
+                    self.rng,
+                    math.ceil(mine["heat"] + deadband),
+                    max(85, math.ceil(mine["heat"] + deadband)),
+                )
                 mine["cool"] = float(target)
             mine["hold"] = "1"
             calls.append(("climate", "set_temperature", {"temperature": target}))
@@ -779,7 +786,9 @@ class Soak:
             calls.append(("select", "select_option", {"entity_id": select, "option": HOLDS[hold]}))
         else:
             # A script chaining two actions: heat, then a target in heat.
-            target = self.rng.randint(60, int(mine["cool"] - deadband))
+            target = _pick(
+                self.rng, min(60, int(mine["cool"] - deadband)), int(mine["cool"] - deadband)
+            )
             mine.update(mode="3", heat=float(target), hold="1")
             calls.append(("script", "soak_heat_to", {"climate": climate, "target": target}))
             self.report.events["script"] += 1
@@ -871,6 +880,11 @@ class Soak:
                 "capture",
                 f"the capture replays to {_comparable(replayed)}, the state is {_comparable(live)}",
             )
+
+
+def _pick(rng: random.Random, low: int, high: int) -> int:
+    """Return a whole degree in [low, high]; past the other setpoint's bound, that bound."""
+    return rng.randint(min(low, high), max(low, high))
 
 
 def _tenths(value: object) -> object:
