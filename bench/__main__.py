@@ -77,6 +77,27 @@ def run_soak(cycles: int) -> dict[str, Any]:
     return {"cycles": cycles, "exit": completed.returncode, "rows": rows, "summary": summary}
 
 
+def run_soak_ha(days: float, seed: int) -> dict[str, Any]:
+    """Run scripts/soak-ha (the whole stack through Home Assistant) and keep its report."""
+    completed = subprocess.run(  # noqa: S603 - this repository's soak script
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "soak-ha"),
+            "--days",
+            f"{days:g}",
+            "--seed",
+            str(seed),
+        ],
+        cwd=ROOT,
+        env=_child_env(),
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    lines = [line for line in completed.stdout.splitlines() if line.strip()]
+    return {"days": days, "seed": seed, "exit": completed.returncode, "lines": lines}
+
+
 def main() -> int:
     """Run every benchmark and write the report; return the exit status."""
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__)
@@ -126,6 +147,8 @@ def main() -> int:
     figures["codec"] = codec.run(quick=args.quick)
     sys.stdout.write("bench: endurance (scripts/soak)\n")
     figures["endurance"] = run_soak(20 if args.quick else 1000)
+    sys.stdout.write("bench: Home Assistant soak (scripts/soak-ha)\n")
+    figures["soak_ha"] = run_soak_ha(0.25 if args.quick else 7.0, 20)
     # The raw figures: next to the report in a quick run, in the temporary directory otherwise.
     saved = (
         out / "benchmarks.json"

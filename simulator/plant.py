@@ -116,12 +116,19 @@ class Plant:
         numeric = [int(z) for z in self.zones if z.isdigit()]
         return str(max(numeric, default=0) + 1)
 
-    def burst(self) -> list[tuple[str, Fields]]:
-        """Return the initial burst the thermostat sends after a successful login."""
+    def burst(self, system_after: int | None = None) -> list[tuple[str, Fields]]:
+        """Return the initial burst the thermostat sends after a successful login.
+
+        The system-wide events follow every zone, or the first `system_after` zones (the order of
+        a real thermostat's burst is not guaranteed).
+        """
         events: list[tuple[str, Fields]] = []
-        for zone in self.zones.values():
+        for index, zone in enumerate(self.zones.values()):
+            if index == system_after:
+                events.extend(self.system_events())
             events.extend(zone.events())
-        events.extend(self.system_events())
+        if system_after is None or system_after >= len(self.zones):
+            events.extend(self.system_events())
         return events
 
     def system_events(self) -> list[tuple[str, Fields]]:

@@ -2,11 +2,14 @@
 
 A diagnostics download of the integration carries ``capture.frames``: the last frames of the link,
 both ways, each ``{"t": seconds, "dir": "rx" | "tx", "frame": text}`` with keys and addresses
-masked. ``load_capture`` keeps what the thermostat sent (``rx``) from its last login reply on,
-without the replies themselves (the simulator answers the login on its own), so a client that logs
-in to a replaying simulator receives the same frames, in the same order, as the captured session:
-its last burst and every frame after it. Frames are sent at once, not with the captured gaps; a
-frame the capture shows as not valid JSON is sent as it stands, as the thermostat sent it.
+masked, and ``capture.session``: what the thermostat sent on that link that has left the ring (its
+login reply and first burst, then the latest frame of each kind; see the client's capture.py),
+which comes first. ``load_capture`` keeps what the thermostat sent (``rx``) from its last login
+reply on, without the replies themselves (the simulator answers the login on its own), so a
+client that logs in to a replaying simulator receives the same frames, in the same order, as the
+captured session: its last burst and every frame after it. Frames are sent at once, not with the
+captured gaps; a frame the capture shows as not valid JSON is sent as it stands, as the thermostat
+sent it.
 """
 
 from __future__ import annotations
@@ -33,9 +36,11 @@ def capture_frames(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         document,
     ):
         if isinstance(candidate, Mapping) and isinstance(candidate.get("frames"), list):
-            frames = candidate["frames"]
+            # What left the ring of the current link comes first (older captures have none).
+            session = candidate.get("session")
+            frames = [*(session if isinstance(session, list) else []), *candidate["frames"]]
             if all(isinstance(f, Mapping) and isinstance(f.get("frame"), str) for f in frames):
-                return list(frames)
+                return frames
     msg = "no capture.frames in this file (is it a steamloop diagnostics download?)"
     raise CaptureError(msg)
 

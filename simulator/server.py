@@ -60,6 +60,10 @@ Connection faults:
                                                TCP_NODELAY and a drain per byte
     burst_pause = (n, seconds)                 the login burst stops after its first n frames
                                                and carries on that many seconds later
+    burst_system_after = n                     the burst's system-wide events come after its
+                                               first n zones instead of after the last one
+                                               (with burst_pause: a pause between zones after
+                                               the system fields); None (default): last
     await use_server_certificate(cert=None)    new connections get another certificate (pinning)
     reject_tls13 = True (default)              a ClientHello offering TLS 1.3 is dropped before
                                                the handshake, as the real thermostat does
@@ -406,6 +410,7 @@ class Simulator:
         self.ignore_goodbye = False
         self.trickle = False
         self.burst_pause: tuple[int, float] | None = None
+        self.burst_system_after: int | None = None
         self.silent = False
         self.reject_tls13 = True
         self.emergency_heat_off = self.plant.emergency_heat
@@ -738,9 +743,9 @@ class Simulator:
         if self.replay is not None:
             frames = [*self.replay, *self.burst_extras]
         else:
-            frames = [event(name, body) for name, body in self.plant.burst()] + list(
-                self.burst_extras
-            )
+            frames = [
+                event(name, body) for name, body in self.plant.burst(self.burst_system_after)
+            ] + list(self.burst_extras)
         if not frames:
             return
         pause_after, pause = self.burst_pause or (len(frames), 0.0)

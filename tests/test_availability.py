@@ -127,6 +127,26 @@ async def test_setup_retries_when_unreachable(
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
 
 
+@pytest.mark.parametrize("fault", ["refused", "busy"])
+async def test_a_first_setup_that_fails_ends_in_retrying_at_once(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    thermostat: Simulator,
+    clock: Clock,
+    test_client_identity: object,
+    fault: str,
+) -> None:
+    """No stored structure and the thermostat refuses: retrying within a second, not 20 s."""
+    if fault == "refused":
+        await thermostat.refuse()
+    else:
+        thermostat.busy = "too many clients"
+    mock_config_entry.add_to_hass(hass)
+    setup = hass.async_create_task(hass.config_entries.async_setup(mock_config_entry.entry_id))
+    assert await clock.within(setup.done, limit=1.0) is not None
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+
+
 async def test_certificate_change_raises_repair_and_trust_fixes_it(
     hass: HomeAssistant, init_integration: MockConfigEntry, thermostat: Simulator, clock: Clock
 ) -> None:
@@ -176,7 +196,7 @@ async def test_zones_appear_and_disappear(
     assert office.name == "Office"
 
     thermostat.remove_zone("2", drop="reset")
-    await clock.until(lambda: hass.states.get("climate.bedroom") is None, limit=15)
+    await clock.until(lambda: hass.states.get("climate.bedroom") is None, limit=30)
     assert entity_registry.async_get("climate.bedroom") is None
     assert not all_unavailable(hass, CLIMATE, "climate.zone_3")
 

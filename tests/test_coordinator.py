@@ -506,3 +506,52 @@ async def test_first_setup_with_a_foreign_certificate_raises_the_repair(
     assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
     issue_id = f"certificate_changed_{mock_config_entry.entry_id}"
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+
+
+async def test_a_burst_that_pauses_between_zones_after_the_system_fields_keeps_every_zone(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    thermostat: Simulator,
+    clock: Clock,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Zone 1 and the system fields, 1.5 s of nothing, then zone 2: zone 2 is never removed."""
+    bedroom = entity_registry.async_get(BEDROOM)
+    removed: list[str] = []
+    hass.bus.async_listen(
+        er.EVENT_ENTITY_REGISTRY_UPDATED,
+        lambda event: (
+            removed.append(event.data["entity_id"]) if event.data["action"] == "remove" else None
+        ),
+    )
+    thermostat.burst_system_after = 1
+    # Zone 1's five events and the six system-wide ones, then the pause.
+    thermostat.burst_pause = (11, 1.5)
+    thermostat.reset_clients()
+    await clock.until(lambda: len(thermostat.logins) == 2, limit=5)
+    await clock.advance(30)
+    assert removed == []
+    assert entity_registry.async_get(BEDROOM) == bedroom
+    assert hass.states.get(BEDROOM).state == HVACMode.HEAT
+
+
+async def test_only_the_zone_that_calls_shows_cooling(
+    hass: HomeAssistant, init_integration: MockConfigEntry, thermostat: Simulator, clock: Clock
+) -> None:
+    """The system cools for the living room: the satisfied bedroom (in cool) shows idle."""
+    thermostat.set_zone_mode("2", 2)
+    thermostat.set_indoor_temperature("1", 79)
+    thermostat.set_cooling(2)
+    await clock.until(
+        lambda: hass.states.get(LIVING).attributes["hvac_action"] == "cooling", limit=5
+    )
+    assert hass.states.get(BEDROOM).state == HVACMode.COOL
+    assert hass.states.get(BEDROOM).attributes["hvac_action"] == "idle"
+    # The bedroom warms past its setpoint (77) and the hysteresis: now it calls too.
+    thermostat.set_indoor_temperature("2", 78)
+    await clock.until(
+        lambda: hass.states.get(BEDROOM).attributes["hvac_action"] == "cooling", limit=5
+    )
+    # The living room cools down to its setpoint (76) less the hysteresis: satisfied.
+    thermostat.set_indoor_temperature("1", 75.4)
+    await clock.until(lambda: hass.states.get(LIVING).attributes["hvac_action"] == "idle", limit=5)

@@ -209,3 +209,71 @@ async def test_a_stored_value_that_is_not_a_number_starts_at_zero(
     await setup_entry(hass, mock_config_entry, clock)
     await _connected(hass, clock)
     assert _hours(hass, HEATING_TOTAL) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("zone", "evening"),
+    [
+        ("Africa/Cairo", "2027-04-29T23:40:00+02:00"),
+        ("America/Santiago", "2027-09-04T23:40:00-04:00"),
+    ],
+)
+async def test_a_day_whose_midnight_does_not_exist(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    test_client_identity: ClientIdentity,
+    thermostat: Simulator,
+    clock: Clock,
+    zone: str,
+    evening: str,
+) -> None:
+    """Clocks jump from 00:00 to 01:00: a run from 23:50 to 01:10 shows 10 min today, not 20."""
+    await hass.config.async_set_time_zone(zone)
+    await _start(clock, evening)
+    await setup_entry(hass, mock_config_entry, clock)
+    await clock.advance(600, step=STEP)
+    await _heating(hass, thermostat, clock, 2)
+    await clock.advance(1200, step=STEP)
+    await _heating(hass, thermostat, clock, 1)
+    assert _hours(hass, HEATING_TODAY) == pytest.approx(600 / 3600, abs=2 * TOLERANCE)
+    assert _hours(hass, HEATING_TOTAL) == pytest.approx(1200 / 3600, abs=2 * TOLERANCE)
+
+
+async def test_after_a_time_zone_change_midnight_is_the_new_zones(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    test_client_identity: ClientIdentity,
+    thermostat: Simulator,
+    clock: Clock,
+) -> None:
+    """Set up in Chicago, then the user picks New York: 23:30 to 01:30 there is 1.5 h today."""
+    await _start(clock, "2026-12-01T12:00:00-06:00")
+    await setup_entry(hass, mock_config_entry, clock)
+    await hass.config.async_update(time_zone="America/New_York")
+    await hass.async_block_till_done()
+    await clock.advance(600, step=STEP)
+    clock.freezer.move_to("2026-12-01T23:29:30-05:00")
+    await clock.advance(STEP, step=STEP)
+    await _heating(hass, thermostat, clock, 2)
+    await clock.advance(7200, step=STEP)
+    assert _hours(hass, HEATING_TODAY) == pytest.approx(1.5, abs=LAG + TOLERANCE)
+    await _heating(hass, thermostat, clock, 1)
+    assert _hours(hass, HEATING_TODAY) == pytest.approx(1.5, abs=2 * TOLERANCE)
+    assert _hours(hass, HEATING_TOTAL) == pytest.approx(2.0, abs=2 * TOLERANCE)
+
+
+async def test_a_time_zone_change_leaves_one_wake_up_per_sensor(
+    hass: HomeAssistant, init_integration: MockConfigEntry, clock: Clock
+) -> None:
+    """Looking at the date again after a time zone change replaces the pending wake-up."""
+    await hass.config.async_update(time_zone="America/New_York")
+    await hass.config.async_update(time_zone="Europe/Berlin")
+    await hass.async_block_till_done()
+    wake_ups = [
+        handle
+        for handle in hass.loop._scheduled  # type: ignore[attr-defined]
+        if not handle.cancelled()
+        and handle._args
+        and getattr(handle._args[-1], "name", None) == "steamloop new day"
+    ]
+    assert len(wake_ups) == 2  # heating and cooling time today

@@ -22,7 +22,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .client import ActivityStatus, FanMode, HoldType, ZoneMode
+from .client import FanMode, HoldType, ZoneMode, zone_action
 from .compat import native_climate_temperatures
 from .const import DOMAIN
 from .coordinator import SteamloopConfigEntry, SteamloopCoordinator
@@ -87,6 +87,7 @@ class SteamloopClimate(SteamloopZoneEntity, ClimateEntity):
     def __init__(self, coordinator: SteamloopCoordinator, zone_id: str) -> None:
         """Initialise the zone's climate entity."""
         super().__init__(coordinator, zone_id, "climate")
+        self._calling: bool | None = None
 
     async def async_added_to_hass(self) -> None:
         """Also show new preset pairs as soon as the user saves them in the options."""
@@ -139,21 +140,13 @@ class SteamloopClimate(SteamloopZoneEntity, ClimateEntity):
 
     @property
     def hvac_action(self) -> HVACAction | None:
-        """Return what the system is doing, as far as this zone's mode allows it to.
+        """Return what this zone does: heating or cooling only while it is calling for it.
 
-        The thermostat reports heating and cooling for the whole system, not per zone.
+        The thermostat reports heating and cooling for the whole system; which zone calls is
+        inferred (client/demand.py, with its hysteresis remembered here).
         """
-        state = self.coordinator.data
-        mode = self.zone.mode
-        if mode is None or state.cooling is None or state.heating is None:
-            return None
-        if mode is ZoneMode.OFF:
-            return HVACAction.OFF
-        if state.cooling is ActivityStatus.RUNNING and mode in (ZoneMode.COOL, ZoneMode.AUTO):
-            return HVACAction.COOLING
-        if state.heating is ActivityStatus.RUNNING and mode in (ZoneMode.HEAT, ZoneMode.AUTO):
-            return HVACAction.HEATING
-        return HVACAction.IDLE
+        action, self._calling = zone_action(self.zone, self.coordinator.data, calling=self._calling)
+        return None if action is None else HVACAction(action)
 
     @property
     def native_current_temperature(self) -> float | None:

@@ -7,7 +7,8 @@ pushed state; entity availability follows the link, not the last refresh.
 
 An entry that has connected before is set up at once from the structure last seen (zones, their
 names, supported modes, whether emergency heat exists), stored whenever it changes; its entities
-stay unavailable until the link is READY. Only a first-ever setup waits for the thermostat.
+stay unavailable until the link is READY. Only a first-ever setup waits for the thermostat: until
+its first attempt fails (then at once into setup-retry) or SETUP_TIMEOUT.
 """
 
 from __future__ import annotations
@@ -223,7 +224,9 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         """Return the pushed state; only a first-ever setup waits for the thermostat first."""
         if self._waiting_first_sync:
             try:
-                await self.supervisor.wait_ready(SETUP_TIMEOUT)
+                # A refused or unreachable first attempt ends the setup at once: Home Assistant
+                # retries it (setup-retry) rather than waiting here for a thermostat that is away.
+                await self.supervisor.wait_ready(SETUP_TIMEOUT, first_failure=True)
             except AuthenticationError as err:
                 raise ConfigEntryAuthFailed(
                     translation_domain=DOMAIN, translation_key="authentication_failed"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -15,16 +15,23 @@ from homeassistant.components.sensor import (
     SensorExtraStoredData,
     SensorStateClass,
 )
-from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfTemperature, UnitOfTime
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.const import (
+    EVENT_CORE_CONFIG_UPDATE,
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfTemperature,
+    UnitOfTime,
+)
+from homeassistant.core import CALLBACK_TYPE, Event, HassJob, HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.event import async_track_time_change, async_track_time_interval
+from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.helpers.restore_state import ExtraStoredData
 from homeassistant.util import dt as dt_util
 
 from .client import ActivityStatus, Supervisor, ThermostatState
 from .coordinator import LINK, DataKey, SteamloopConfigEntry, SteamloopCoordinator
 from .entity import SteamloopEntity, SteamloopZoneEntity, async_add_zone_entities
+from .run_timer import RunTimer
 
 PARALLEL_UPDATES = 0
 
@@ -219,6 +226,7 @@ class RuntimeSensor(SteamloopEntity, RestoreSensor):
 
     The wire only says whether the system runs, so the time between "running" and the next report
     (or the link's loss) is what is counted; while disconnected nothing is known and nothing is.
+    The counting, and which local date "today" is, live in ``RunTimer`` (run_timer.py).
     """
 
     entity_description: RuntimeSensorDescription
@@ -230,10 +238,8 @@ class RuntimeSensor(SteamloopEntity, RestoreSensor):
         super().__init__(coordinator, description.key)
         self.entity_description = description
         self.system_fields = frozenset({description.field})
-        self._seconds = 0.0
-        # The loop time since which the running system is counted; None while it is not.
-        self._since: float | None = None
-        self._day = dt_util.now().date()
+        self._timer = RunTimer(daily=description.today)
+        self._next_day: CALLBACK_TYPE | None = None
 
     async def async_added_to_hass(self) -> None:
         """Restore the time counted before, then count on while the system runs."""
@@ -246,47 +252,48 @@ class RuntimeSensor(SteamloopEntity, RestoreSensor):
             async_track_time_interval(self.hass, self._write_running, RUNTIME_WRITE_INTERVAL)
         )
         if self.entity_description.today:
+            self._schedule_next_day()
+            self.async_on_remove(self._cancel_next_day)
             self.async_on_remove(
-                async_track_time_change(self.hass, self._midnight, hour=0, minute=0, second=0)
+                self.hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, self._config_updated)
             )
 
     def _restore(
         self, sensor_data: SensorExtraStoredData | None, extra: ExtraStoredData | None
     ) -> None:
+        now, zone = dt_util.utcnow(), dt_util.get_default_time_zone()
         if (
             sensor_data is None
             or extra is None
             or not isinstance(sensor_data.native_value, int | float)
         ):
+            self._timer.restore(0.0, None, now, zone)
             return
-        if self.entity_description.today and extra.as_dict().get("day") != self._day.isoformat():
-            # Counted on another day (Home Assistant was down at midnight): today starts at zero.
-            return
-        self._seconds = float(sensor_data.native_value) * 3600
+        try:
+            day = date.fromisoformat(str(extra.as_dict().get("day")))
+        except ValueError:
+            day = None
+        self._timer.restore(float(sensor_data.native_value) * 3600, day, now, zone)
 
     @property
     def native_value(self) -> float:
         """Return the hours counted, including the current run."""
-        return round(self._counted() / 3600, 4)
+        now = dt_util.utcnow()
+        self._timer.roll(now, dt_util.get_default_time_zone())
+        return round(self._timer.value(now) / 3600, 4)
 
     @property
     def extra_restore_state_data(self) -> RuntimeExtraStoredData:
         """Return the value to restore, and the day it belongs to."""
-        return RuntimeExtraStoredData(
-            self.native_value, self.native_unit_of_measurement, self._day.isoformat()
-        )
-
-    def _counted(self) -> float:
-        if self._since is None:
-            return self._seconds
-        return self._seconds + max(0.0, self.hass.loop.time() - self._since)
+        value = self.native_value
+        day = self._timer.day or dt_util.now().date()
+        return RuntimeExtraStoredData(value, self.native_unit_of_measurement, day.isoformat())
 
     @callback
     def _track(self) -> None:
         """Bank the current run, and count on from now only if the system runs while connected."""
-        self._seconds = self._counted()
         running = self.available and self.entity_description.running_fn(self.coordinator.data)
-        self._since = self.hass.loop.time() if running else None
+        self._timer.update(dt_util.utcnow(), dt_util.get_default_time_zone(), running=running)
 
     @callback
     def _handle_coordinator_update(self) -> None:
@@ -296,16 +303,43 @@ class RuntimeSensor(SteamloopEntity, RestoreSensor):
 
     @callback
     def _write_running(self, _: datetime) -> None:
-        if self._since is not None:
+        if self._timer.since is not None:
             self.async_write_ha_state()
 
     @callback
-    def _midnight(self, now: datetime) -> None:
-        """Start the new day at zero; a run across midnight counts on each side."""
+    def _schedule_next_day(self) -> None:
+        self._cancel_next_day()
+        now = dt_util.utcnow()
+        start = self._timer.next_day_start(now, dt_util.get_default_time_zone())
+        self._next_day = async_call_later(
+            self.hass,
+            (start - now).total_seconds(),
+            HassJob(self._new_day, "steamloop new day", cancel_on_shutdown=True),
+        )
+
+    @callback
+    def _cancel_next_day(self) -> None:
+        if self._next_day is not None:
+            self._next_day()
+            self._next_day = None
+
+    @callback
+    def _new_day(self, _: datetime) -> None:
+        """Show the new date's count at its first instant; a run across it counts on each side."""
+        self._next_day = None
+        self._look_at_the_date()
+
+    @callback
+    def _config_updated(self, _: Event) -> None:
+        """Look at the date again: after a time zone change, today is the new zone's date."""
+        self._look_at_the_date()
+
+    @callback
+    def _look_at_the_date(self) -> None:
         self._track()
-        self._seconds = 0.0
-        self._day = now.date()
         self.async_write_ha_state()
+        # Replaces (cancels) any wake-up still pending: one per sensor, ever.
+        self._schedule_next_day()
 
 
 class ZoneTemperatureSensor(SteamloopZoneEntity, SensorEntity):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import orjson
 import pytest
 
 from custom_components.steamloop.client.capture import (
@@ -70,3 +71,45 @@ def test_tables_are_bounded_and_each_entry_logged_once(caplog: pytest.LogCapture
     assert capture.dropped_fields == 1
     capture.unknown_event("bad\x00name")
     assert capture.as_dict()["dropped_fields"] == 1
+
+
+def _event(name: str, **fields: str) -> bytes:
+    return orjson.dumps({"Event": {name: fields}})
+
+
+def test_the_session_keeps_the_login_the_burst_and_the_latest_of_each_kind() -> None:
+    """What leaves the ring of the current link is kept: login reply and burst as they were,
+    then the latest frame of each event, zone and set of fields, in the order they last came."""
+    capture = Capture(frames=4)
+    capture.frame("rx", _event("ZoneAdded", zone_id="old"))
+    capture.frame("rx", b'{"Response":{"LoginResponse":{"status":"1"}}}')
+    capture.session_started()
+    burst = [_event("ZoneAdded", zone_id="1"), _event("FanModeUpdated", fan_mode="1")]
+    for frame in burst:
+        capture.frame("rx", frame)
+    capture.burst_ended()
+    later = [
+        _event("TemperatureSetpointUpdated", zone_id="1", heat_setpoint="66"),
+        _event("TemperatureSetpointUpdated", zone_id="1", cool_setpoint="80"),
+        b"not json",
+        _event("TemperatureSetpointUpdated", zone_id="1", heat_setpoint="64"),
+        _event("FanModeUpdated", fan_mode="2"),
+    ]
+    for frame in later:
+        capture.frame("rx", frame)
+        capture.frame("tx", b'{"Heartbeat":{}}')
+    capture.frame("tx", b'{"Heartbeat":{}}')
+    session = [record["frame"] for record in capture.session()]
+    assert session == [
+        '{"Response":{"LoginResponse":{"status":"1"}}}',
+        *(frame.decode() for frame in burst),
+        later[1].decode(),
+        later[3].decode(),
+    ]
+    assert [record["frame"] for record in capture.frames()][-3] == later[-1].decode()
+    assert capture.as_dict()["session"] == capture.session()
+
+    # A new link starts a new session.
+    capture.frame("rx", b'{"Response":{"LoginResponse":{"status":"1"}}}')
+    capture.session_started()
+    assert capture.session() == []

@@ -24,7 +24,11 @@ from custom_components.steamloop.client import (
     ThermostatBusyError,
     ZoneMode,
 )
-from custom_components.steamloop.client.supervisor import SILENCE_MAX, SILENCE_MIN
+from custom_components.steamloop.client.supervisor import (
+    SILENCE_MAX,
+    SILENCE_MIN,
+    ZONE_REMOVAL_AFTER,
+)
 from simulator import Malformed, Simulator
 
 from .conftest import Clock, RecordingTransport, WorstCase
@@ -138,8 +142,11 @@ async def test_state_object_and_zones_survive_a_reconnect(
     assert supervisor.state is state
     assert state.zones["1"] is zone
     assert zone.heat_setpoint == 60
+    assert seen.changes[1:] == [Change(zones=frozenset({"1"}))]
+    # The zone the burst lacked goes once the link has been live a while without news of it.
+    await clock.advance(ZONE_REMOVAL_AFTER)
     assert set(state.zones) == {"1"}
-    assert seen.changes[1:] == [Change(zones=frozenset({"1"}), removed=frozenset({"2"}))]
+    assert seen.changes[2:] == [Change(removed=frozenset({"2"}))]
     assert seen.availability == [
         (True, None),
         (False, seen.availability[1][1]),
@@ -1133,8 +1140,24 @@ async def test_zones_added_live_and_removed_on_resync(
 
     thermostat.remove_zone("3", drop="close")
     await clock.until(lambda: len(thermostat.logins) == 2 and is_ready(supervisor)(), limit=5)
+    assert "3" in supervisor.state.zones
+    await clock.advance(ZONE_REMOVAL_AFTER)
     assert "3" not in supervisor.state.zones
     assert seen.changes[-1].removed == {"3"}
+
+
+async def test_a_zone_the_burst_lacks_is_kept_while_the_link_keeps_dropping(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """Only a link live for ZONE_REMOVAL_AFTER proves a zone gone; one that drops proves nothing."""
+    supervisor, seen = await start(make_supervisor, clock)
+    thermostat.remove_zone("2")
+    thermostat.flap(3)
+    thermostat.close_clients()
+    await clock.until(lambda: len(thermostat.logins) == 4, limit=60)
+    assert "2" in supervisor.state.zones
+    await clock.until(lambda: "2" not in supervisor.state.zones, limit=60)
+    assert seen.changes[-1] == Change(removed=frozenset({"2"}))
 
 
 @pytest.mark.parametrize(
@@ -1284,3 +1307,18 @@ async def test_frames_are_logged_at_debug_with_the_key_redacted(
     assert 'TX {"Request":{"Login"' in text
     assert "**REDACTED**" in text
     assert "test-key" not in text
+
+
+async def test_wait_ready_on_the_first_failure_raises_it_and_keeps_trying(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """A refused first attempt ends the wait at once; the supervisor still connects later."""
+    await thermostat.refuse()
+    supervisor = make_supervisor()
+    with pytest.raises(ConnectError):
+        await clock.wait(supervisor.wait_ready(20, first_failure=True), limit=1)
+    # Asked again after that failure: it is already known.
+    with pytest.raises(ConnectError):
+        await supervisor.wait_ready(20, first_failure=True)
+    await thermostat.accept()
+    await clock.until(is_ready(supervisor), limit=15)

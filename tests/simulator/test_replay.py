@@ -10,12 +10,14 @@ import pytest
 from homeassistant.const import CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.json import JSONEncoder
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.steamloop.diagnostics import async_get_config_entry_diagnostics
 from simulator import CaptureError, Simulator, load_capture, replay_frames
 from simulator.__main__ import main
 from simulator.testing import THERMOSTAT_KEY, SimulatorFactory
@@ -88,6 +90,39 @@ async def test_a_diagnostics_download_replays_as_the_same_thermostat(
     await clock.until(lambda: entity_states(hass, entry) == before, limit=15)
     assert len(replaying.logins) == 1
     assert entry.runtime_data.supervisor.capture.unknown_events == {"OutdoorTemperatureUpdated": 1}
+
+
+async def test_a_download_taken_after_hours_still_replays(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    thermostat: Simulator,
+    simulator_factory: SimulatorFactory,
+    clock: Clock,
+    tmp_path: Path,
+) -> None:
+    """150 minutes of one temperature report a minute push the login and burst out of the ring:
+    the download keeps them apart, and replays to the same entities."""
+    entry = init_integration
+    thermostat.set_zone_name("2", "Den")
+    thermostat.set_setpoints("2", heat=65)
+    thermostat.set_setpoints("2", cool=80, hold_type=1)
+    for minute in range(150):
+        thermostat.set_indoor_temperature("1", 68 + minute % 7)
+        await clock.advance(60, step=30)
+    before = entity_states(hass, entry)
+    # Straight from the platform: the test's access token expired hours ago.
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    assert "LoginResponse" not in json.dumps(diagnostics["capture"]["frames"])
+    download = tmp_path / "config_entry-steamloop.json"
+    download.write_text(json.dumps({"data": diagnostics}, cls=JSONEncoder))
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await thermostat.stop()
+    replaying = await simulator_factory(zones=0, secret_key=THERMOSTAT_KEY)
+    replaying.replay = load_capture(download)
+    hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_PORT: replaying.port})
+    await setup_entry(hass, entry, clock)
+    await clock.until(lambda: entity_states(hass, entry) == before, limit=15)
 
 
 def test_replay_keeps_the_thermostat_side_from_the_last_login() -> None:

@@ -29,6 +29,7 @@ from .codec import (
     update_setpoint,
     update_zone_mode,
 )
+from .demand import ZoneAction, zone_action
 from .errors import (
     AuthenticationError,
     CertificateMismatchError,
@@ -100,6 +101,7 @@ __all__ = [
     "TlsTransport",
     "Transport",
     "Zone",
+    "ZoneAction",
     "ZoneMode",
     "build_ssl_context",
     "decode",
@@ -118,4 +120,5 @@ __all__ = [
     "update_fan_mode",
     "update_setpoint",
     "update_zone_mode",
+    "zone_action",
 ]

@@ -184,6 +184,7 @@ class Session:
     def go_live(self, sink: EventSink) -> None:
         """Send every further event to `sink` instead of the staging state."""
         self._sink = sink
+        self.capture.burst_ended()
 
     async def send(self, message: Message) -> None:
         """Write one message; raise ConnectError when the link cannot take it."""
@@ -300,7 +301,11 @@ class Session:
         if not isinstance(message, Response):
             return False
         if message.name == "LoginResponse":
-            self._resolve(self._login_verdict(message.fields.get("status")))
+            verdict = self._login_verdict(message.fields.get("status"))
+            if not verdict:
+                # The frame just recorded starts what a capture of this link must keep.
+                self.capture.session_started()
+            self._resolve(verdict)
             return True
         if message.name == "Error":
             detail = self._error(message)

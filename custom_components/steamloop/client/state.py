@@ -188,13 +188,17 @@ class ThermostatState:
             return NO_CHANGE
         return self._update_zone(zone_id, values, notes)
 
-    def sync_from(self, fresh: ThermostatState, *, complete: bool = True) -> Change:
+    def sync_from(
+        self, fresh: ThermostatState, *, complete: bool = True, remove: bool | None = None
+    ) -> Change:
         """Make this state equal to ``fresh`` in place, keeping existing Zone objects.
 
         When ``fresh`` may be incomplete (a burst cut short), zones it lacks are kept and system
         fields it did not report keep their values: only a complete sync removes anything.
+        ``remove=False`` keeps the zones ``fresh`` lacks even then (their removal is decided later).
         """
-        removed = [zone_id for zone_id in self.zones if zone_id not in fresh.zones and complete]
+        remove = complete if remove is None else remove and complete
+        removed = [zone_id for zone_id in self.zones if zone_id not in fresh.zones and remove]
         for zone_id in removed:
             del self.zones[zone_id]
         added: list[str] = []

@@ -72,6 +72,9 @@ STABLE_AFTER: Final = 60.0
 SILENCE_MIN: Final = 300.0
 SILENCE_MAX: Final = 1800.0
 SILENCE_GROWTH: Final = 2.0
+# A zone missing from a burst is removed once the link has been live this long without an event
+# naming it: a burst that pauses for less than this (between zones, anywhere) removes nothing.
+ZONE_REMOVAL_AFTER: Final = 10.0
 SETPOINT_RANGE: Final = (32.0, 110.0)
 # What the reference client assumes (and sends) until a zone reports its deadband.
 DEFAULT_DEADBAND: Final = 3.0
@@ -133,12 +136,15 @@ class Supervisor:
         self._availability_listeners: list[AvailabilityListener] = []
         self._state_listeners: list[StateListener] = []
         self._ready_waiters: set[asyncio.Future[None]] = set()
+        self._fail_fast_waiters: set[asyncio.Future[None]] = set()
         self._session: Session | None = None
         self._generation = 0
         self._retries = 0
         self._outage_logged = False
         self._refreshing = False
         self._stable: asyncio.TimerHandle | None = None
+        self._removal: asyncio.TimerHandle | None = None
+        self._missing: set[str] = set()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._cancelled = False
@@ -191,14 +197,28 @@ class Supervisor:
         self._available = False
         self._fail_waiters(ConnectError(f"{self.transport.name}: supervisor stopped"))
 
-    async def wait_ready(self, timeout: float) -> None:  # noqa: ASYNC109 - the owner's deadline
-        """Return once READY; raise the give-up error, or ConnectError after `timeout` seconds."""
+    async def wait_ready(
+        self,
+        timeout: float,  # noqa: ASYNC109 - the owner's deadline
+        *,
+        first_failure: bool = False,
+    ) -> None:
+        """Return once READY; raise the give-up error, or ConnectError after `timeout` seconds.
+
+        With `first_failure`, the first failed attempt (refused, unreachable, busy, no login
+        reply) raises its error at once instead: the owner retries in its own time, while the
+        supervisor keeps trying in the background until stopped.
+        """
         if self.link_state is LinkState.READY:
             return
         if self.link_state in _GIVEN_UP:
             raise self.last_error or ConnectError(f"{self.transport.name}: supervisor stopped")
+        if first_failure and self.last_error is not None:
+            raise self.last_error
         waiter = asyncio.get_running_loop().create_future()
         self._ready_waiters.add(waiter)
+        if first_failure:
+            self._fail_fast_waiters.add(waiter)
         try:
             async with asyncio.timeout(timeout):
                 await waiter
@@ -207,6 +227,7 @@ class Supervisor:
             raise ConnectError(msg) from self.last_error
         finally:
             self._ready_waiters.discard(waiter)
+            self._fail_fast_waiters.discard(waiter)
 
     async def _supervise(self) -> None:
         delay = 0.0
@@ -246,11 +267,15 @@ class Supervisor:
             self._set_link_state(LinkState.SYNCING)
             fresh = await session.sync()
             # No await between the end of the burst and going live: no event can fall in between.
-            # A burst that paused may be cut short; only one that reported again everything
-            # system-wide the state knew proves that a zone it lacks is gone.
-            change = self.state.sync_from(fresh, complete=_complete(fresh, self.state))
+            # A burst that paused may be cut short: zones it lacks are kept for now, and removed
+            # only once the link has been live ZONE_REMOVAL_AFTER without any event for them,
+            # and only when the burst reported again everything system-wide the state knew.
+            complete = _complete(fresh, self.state)
+            change = self.state.sync_from(fresh, complete=complete, remove=False)
             session.go_live(self._on_event)
             self._went_ready(change)
+            if complete:
+                self._expect_removal(set(self.state.zones) - set(fresh.zones))
             outcome = await session.serve(), session.silent
         except asyncio.CancelledError:
             # Stopped on purpose: the link is healthy and deserves a proper TLS close.
@@ -260,6 +285,7 @@ class Supervisor:
             self._session = None
             if self._stable is not None:
                 self._stable.cancel()
+            self._cancel_removal()
             if self.link_state is LinkState.READY:
                 self._set_link_state(LinkState.DISCONNECTED)
                 self.stats.connected_since = None
@@ -288,6 +314,32 @@ class Supervisor:
         for waiter in self._ready_waiters:
             if not waiter.done():
                 waiter.set_result(None)
+
+    def _expect_removal(self, zone_ids: set[str]) -> None:
+        """Remove these zones ZONE_REMOVAL_AFTER from now, unless an event names them first."""
+        if zone_ids:
+            self._missing = zone_ids
+            self._removal = asyncio.get_running_loop().call_later(
+                ZONE_REMOVAL_AFTER, self._remove_missing
+            )
+
+    def _cancel_removal(self) -> None:
+        """Keep every zone: the link that would have proved them gone has ended."""
+        if self._removal is not None:
+            self._removal.cancel()
+            self._removal = None
+        self._missing = set()
+
+    def _remove_missing(self) -> None:
+        """Remove the zones that the burst lacked and no event has named since."""
+        self._removal = None
+        gone = [zone_id for zone_id in self._missing if zone_id in self.state.zones]
+        self._missing = set()
+        for zone_id in gone:
+            del self.state.zones[zone_id]
+        if gone:
+            _LOGGER.debug("%s: zones gone: %s", self.transport.name, ", ".join(sorted(gone)))
+            self._notify_state(Change(removed=frozenset(gone)))
 
     def _link_stable(self) -> None:
         self._retries = 0
@@ -339,6 +391,9 @@ class Supervisor:
             self.stats.silence_bound = SILENCE_MIN
             self._refreshing = False
         self._set_available(available=False, reason=str(error))
+        for waiter in self._fail_fast_waiters:
+            if not waiter.done():
+                waiter.set_exception(error)
         return self._backoff()
 
     def _give_up(self, link_state: LinkState, err: SteamloopError, reason: str) -> None:
@@ -394,6 +449,9 @@ class Supervisor:
         if generation != self._generation:
             _LOGGER.debug("Ignoring %s from an old link", event.name)
             return
+        if self._missing:
+            # The zone is still there: the burst only paused before it.
+            self._missing.discard(event.fields.get("zone_id", ""))
         if change := self.state.apply(event, self.capture):
             self._notify_state(change)
 
