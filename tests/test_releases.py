@@ -7,16 +7,18 @@ line, the locked environment runs it, and scripts/setup builds an environment fo
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import tomllib
-from importlib.metadata import Distribution
+from importlib.metadata import Distribution, version
 from pathlib import Path
 
 import homeassistant.const
 import pytest
 from homeassistant.components.climate import ClimateEntity
 from homeassistant.const import UnitOfTemperature
+from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from custom_components.steamloop import compat
@@ -24,16 +26,32 @@ from custom_components.steamloop import compat
 from .repo_rules import check_requirements
 
 ROOT = Path(__file__).resolve().parent.parent
+PLUGIN = "pytest-homeassistant-custom-component"
 MANIFEST = json.loads((ROOT / "custom_components" / "steamloop" / "manifest.json").read_text())
 
 
-def supported_releases() -> list[str]:
-    """Return the supported releases, oldest first."""
+def supported_releases() -> dict[str, str]:
+    """Return release -> the test plugin release it runs with, oldest first."""
     lines = (ROOT / "envs" / "releases.txt").read_text().splitlines()
-    return [text for line in lines if (text := line.split("#", 1)[0].strip())]
+    fields = [text.split() for line in lines if (text := line.split("#", 1)[0].strip())]
+    assert all(len(f) == 2 for f in fields), "each line: <release> <plugin release>"
+    return dict(fields)
 
 
-RELEASES = supported_releases()
+PLUGINS = supported_releases()
+RELEASES = list(PLUGINS)
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(map(int, text.split(".")))
+
+
+def readme_releases() -> dict[str, str]:
+    """Return release -> plugin release from the README's table of supported releases."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Supported Home Assistant releases", 1)[1].split("\n#", 1)[0]
+    rows = re.findall(r"^\| \*{0,2}(\d{4}\.\d+\.\d+)\*{0,2} \| (\S+) \|", section, re.MULTILINE)
+    return dict(rows)
 
 
 def site_packages(release: str) -> Path:
@@ -48,22 +66,42 @@ def site_packages(release: str) -> Path:
 
 
 def test_the_range_is_declared_once() -> None:
-    """hacs.json, the locked environment and the newer environments follow the release list."""
-    assert len(RELEASES) >= 2, "the current and the previous release at least"
-    assert sorted(RELEASES, key=lambda r: tuple(map(int, r.split(".")))) == RELEASES
+    """hacs.json, the README, the locked and the newer environments follow the release list."""
+    # The policy (README): the current release and the five before it, one patch of each.
+    assert len(RELEASES) >= 6, "the current release and the five before it"
+    assert sorted(RELEASES, key=_version) == RELEASES
+    months = [_version(r)[:2] for r in RELEASES]
+    assert len(set(months)) == len(months), "one patch of each monthly release"
     hacs = json.loads((ROOT / "hacs.json").read_text())
     assert hacs["homeassistant"] == RELEASES[0]
+    readme = (ROOT / "README.md").read_text()
+    assert readme_releases() == PLUGINS
+    assert f"Requires Home Assistant {RELEASES[0]} or newer" in readme
     lock = tomllib.loads((ROOT / "uv.lock").read_text())
     locked = {p["name"]: p["version"] for p in lock["package"]}
     assert locked["homeassistant"] == RELEASES[0]
+    assert locked[PLUGIN] == PLUGINS[RELEASES[0]]
     for release in RELEASES[1:]:
         pins = (ROOT / "envs" / f"{release}.txt").read_text().splitlines()
         assert f"homeassistant=={release}" in pins
+        assert f"{PLUGIN}=={PLUGINS[release]}" in pins
+    # Each release's plugin is the one that pins it; a release newer than every plugin runs
+    # the newest (with tests/ha_compat.py), so plugins never go backwards.
+    plugins = [_version(p) for p in PLUGINS.values()]
+    assert sorted(plugins) == plugins
 
 
-def test_this_run_is_on_a_supported_release() -> None:
-    """The suite runs on one of the releases (scripts/test runs it on each)."""
-    assert homeassistant.const.__version__ in RELEASES
+def test_the_environment_runs_its_release_with_its_plugin() -> None:
+    """This run's Home Assistant and test plugin are the pair envs/releases.txt names."""
+    release = homeassistant.const.__version__
+    assert PLUGINS[release] == version(PLUGIN)
+    pinned = {
+        canonicalize_name(r.name): str(r.specifier)
+        for r in map(Requirement, Distribution.from_name(PLUGIN).requires or [])
+    }
+    if release == RELEASES[-1] and pinned["homeassistant"] != f"=={release}":
+        return  # no plugin pins the newest release yet: it runs the newest one (ha_compat.py)
+    assert pinned["homeassistant"] == f"=={release}"
 
 
 @pytest.mark.parametrize("release", RELEASES)
