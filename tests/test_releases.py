@@ -117,6 +117,25 @@ def test_requirements_resolve_under_the_release_constraints(release: str) -> Non
     assert check_requirements(MANIFEST["requirements"], constraints, installed) == []
 
 
+@pytest.mark.parametrize("release", RELEASES)
+def test_requirements_admit_what_the_release_trane_integration_pins(release: str) -> None:
+    """An installation that also runs Home Assistant's own Trane integration keeps one steamloop.
+
+    Home Assistant installs each integration's requirements on every start; a range of ours that
+    excluded the version its `trane` pins would swap the package back and forth (2026.6 pins
+    steamloop 1.2.0).
+    """
+    manifest = site_packages(release) / "homeassistant" / "components" / "trane" / "manifest.json"
+    theirs = {
+        canonicalize_name(r.name): r.specifier
+        for r in map(Requirement, json.loads(manifest.read_text())["requirements"])
+    }
+    for ours in map(Requirement, MANIFEST["requirements"]):
+        for spec in theirs.get(canonicalize_name(ours.name), []):
+            assert spec.operator == "=="
+            assert ours.specifier.contains(spec.version), f"{ours} excludes trane's {spec}"
+
+
 def test_a_conflicting_pin_is_caught() -> None:
     """The exact pin the manifest once had is reported against a release that pins another."""
     constraints = "# pinned by the release\nserialx==1.15.1\nsteamloop>=1\n"
