@@ -21,6 +21,16 @@ from homeassistant.const import MAJOR_VERSION, MINOR_VERSION
 # are confirmed (websocket http/config); before it they are final at once.
 HTTP_SETTINGS_NEED_CONFIRMING = (MAJOR_VERSION, MINOR_VERSION) >= (2026, 8)
 
+# 2026.10's frontend words a finished re-authentication or reconfiguration itself ("Reconfiguration
+# was successful"); before it, the dialog shows the integration's own message for the reason.
+FRONTEND_WORDS_FLOW_ENDINGS = (MAJOR_VERSION, MINOR_VERSION) >= (2026, 10)
+
+
+def flow_ending(frontend: str, ours: str) -> str:
+    """Return the text a finished flow's dialog shows on this release."""
+    return frontend if FRONTEND_WORDS_FLOW_ENDINGS else ours
+
+
 # 2026.11 moved the helper the plugin imports from the logger component into its helpers.
 if not hasattr(logger, "_clear_logger_overwrites"):
     from homeassistant.components.logger import helpers

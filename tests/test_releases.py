@@ -18,8 +18,11 @@ import homeassistant.const
 import pytest
 from homeassistant.components.climate import ClimateEntity
 from homeassistant.const import UnitOfTemperature
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.steamloop import compat
 
@@ -221,3 +224,39 @@ def test_climate_names_untouched_on_releases_with_native_names(
     before = dict(vars(Probe))
     assert compat.native_climate_temperatures(Probe) is Probe
     assert dict(vars(Probe)) == before
+
+
+@pytest.mark.parametrize("per_entry", [True, False])
+def test_zone_devices_link_to_the_thermostat(
+    monkeypatch: pytest.MonkeyPatch, per_entry: bool
+) -> None:
+    """From 2026.8 a device names its parent by registry id; before, by identifier."""
+    monkeypatch.setattr(compat, "DEVICE_LOOKUP_PER_ENTRY", per_entry)
+    link = compat.linked_to("device-id", ("steamloop", "aa:bb"))
+    assert link == (
+        {"via_device_id": "device-id"} if per_entry else {"via_device": ("steamloop", "aa:bb")}
+    )
+
+
+async def test_devices_are_found_within_their_entry_before_2026_8(
+    hass: HomeAssistant, device_registry: dr.DeviceRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the per-entry look-up, a device of another entry is not ours."""
+    monkeypatch.setattr(compat, "DEVICE_LOOKUP_PER_ENTRY", False)
+    ours, theirs = MockConfigEntry(domain="steamloop"), MockConfigEntry(domain="steamloop")
+    ours.add_to_hass(hass)
+    theirs.add_to_hass(hass)
+    device = device_registry.async_get_or_create(
+        config_entry_id=ours.entry_id, identifiers={("steamloop", "zone-1")}
+    )
+    assert (
+        compat.device_by_identifier(device_registry, ("steamloop", "zone-1"), ours.entry_id)
+        == device
+    )
+    assert (
+        compat.device_by_identifier(device_registry, ("steamloop", "zone-1"), theirs.entry_id)
+        is None
+    )
+    assert (
+        compat.device_by_identifier(device_registry, ("steamloop", "zone-2"), ours.entry_id) is None
+    )
