@@ -16,6 +16,7 @@ from pathlib import Path
 
 import homeassistant.const
 import pytest
+from homeassistant import loader
 from homeassistant.components.climate import ClimateEntity
 from homeassistant.const import UnitOfTemperature
 from homeassistant.core import HomeAssistant
@@ -137,6 +138,18 @@ def test_requirements_admit_what_the_release_trane_integration_pins(release: str
         for spec in theirs.get(canonicalize_name(ours.name), []):
             assert spec.operator == "=="
             assert ours.specifier.contains(spec.version), f"{ours} excludes trane's {spec}"
+
+
+def test_the_manifest_uses_only_keys_the_release_reads_or_ignores() -> None:
+    """Every manifest key is one the release's loader knows, or one it ignores without a word.
+
+    categories and connectivity are read from 2026.11 on; earlier loaders keep the manifest as a
+    plain mapping and never look at them (the end-to-end test fails on any warning naming us).
+    """
+    unknown = set(MANIFEST) - set(loader.Manifest.__annotations__)
+    assert unknown <= {"categories", "connectivity"}
+    if homeassistant.const.__version__ == RELEASES[-1]:
+        assert unknown == set()
 
 
 def test_a_conflicting_pin_is_caught() -> None:
