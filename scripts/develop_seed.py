@@ -169,8 +169,14 @@ async def websocket_call(
         reply = await ws.receive_json()
     if not reply.get("success"):
         msg = f"websocket command {command['type']} failed: {reply.get('error')}"
+        if (reply.get("error") or {}).get("code") == "unknown_command":
+            raise UnknownCommandError(msg)
         raise SeedError(msg)
     return reply.get("result")
+
+
+class UnknownCommandError(SeedError):
+    """The Home Assistant release has no such websocket command."""
 
 
 async def confirm_http_config(
@@ -181,7 +187,11 @@ async def confirm_http_config(
     Home Assistant tries such settings and, unless they are confirmed (the frontend asks), goes
     back to its defaults (all interfaces, port 8123) with a restart five minutes later.
     """
-    http = await websocket_call(session, url, headers, {"type": "http/config"})
+    try:
+        http = await websocket_call(session, url, headers, {"type": "http/config"})
+    except UnknownCommandError:
+        # Before 2026.8 the settings from configuration.yaml are final: nothing to confirm.
+        return False
     pending = http.get("pending")
     if not pending or pending.get("error") is not None:
         return False

@@ -2,13 +2,17 @@
 
     python scripts/release_env.py <release> <venv> <uv> <base python>
 
-pytest-homeassistant-custom-component pins the oldest supported release, so a newer one cannot
-be locked in uv.lock. Its environment is derived instead, and written down in envs/<release>.txt
-(committed, like uv.lock, so a fresh machine installs the same versions):
+uv.lock holds the oldest supported release (through the pytest-homeassistant-custom-component
+release that pins it), so a newer one cannot be locked there. Its environment is derived instead,
+and written down in envs/<release>.txt (committed, like uv.lock, so a fresh machine installs the
+same versions):
 
-- the packages are the development groups of pyproject.toml, with homeassistant == <release>;
+- the packages are the development groups of pyproject.toml, with homeassistant == <release> and
+  the test plugin release envs/releases.txt names for it (the one that pins it);
 - the release's own package_constraints.txt (read from its wheel) and its exact requirements
-  decide every package it pins, as they do on a user's installation;
+  decide every package it pins, as they do on a user's installation; the requirements of the
+  built-in integrations it always loads (ALWAYS_LOADED) are the release's own manifests';
+- pyproject.toml's [tool.uv] override-dependencies apply as they do to uv.lock;
 - everything else keeps the version uv.lock has, unless the release needs it newer.
 
 envs/<release>.txt is resolved again only when one of those inputs changes (its header holds
@@ -18,6 +22,7 @@ their digest); otherwise the environment is synced from it as it is.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import subprocess
 import sys
@@ -30,6 +35,21 @@ from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
 _DIGEST = re.compile(r"^# inputs: ([0-9a-f]{64})$", re.MULTILINE)
+PLUGIN = "pytest-homeassistant-custom-component"
+# The built-in integrations whose requirements pyproject.toml installs (see its comments), so that
+# Home Assistant's web UI finishes loading; each release asks for its own versions.
+ALWAYS_LOADED = ("frontend", "conversation", "tts", "ffmpeg", "camera", "assist_pipeline")
+
+
+def plugin_release(release: str) -> str:
+    """Return the test plugin release envs/releases.txt names for a Home Assistant release."""
+    for line in (ROOT / "envs" / "releases.txt").read_text().splitlines():
+        fields = line.split("#", 1)[0].split()
+        if fields and fields[0] == release:
+            if len(fields) != 2:  # noqa: PLR2004 - release, plugin
+                sys.exit(f"envs/releases.txt: {line!r} is not '<release> <plugin release>'")
+            return fields[1]
+    sys.exit(f"{release} is not in envs/releases.txt")
 
 
 def _run(*args: str | Path) -> str:
@@ -93,14 +113,28 @@ def main(release: str, venv: Path, uv: Path, base_python: str) -> None:
         for r in _requirements_from(constraints_text.splitlines())
         if any(spec.operator == "==" for spec in r.specifier)
     ]
+    components = _site_packages(venv) / "homeassistant" / "components"
+    always_loaded = [
+        Requirement(entry)
+        for component in ALWAYS_LOADED
+        for entry in json.loads((components / component / "manifest.json").read_text()).get(
+            "requirements", []
+        )
+    ]
+    pinned_by_release |= {canonicalize_name(r.name) for r in always_loaded}
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    wanted = [f"homeassistant=={release}"]
+    wanted = [f"homeassistant=={release}", *map(str, always_loaded)]
     for group in pyproject.get("dependency-groups", {}).values():
         for entry in group:
             requirement = Requirement(entry)
             name = canonicalize_name(requirement.name)
+            if name == PLUGIN:
+                # The plugin release that pins this Home Assistant release.
+                wanted.append(f"{PLUGIN}=={plugin_release(release)}")
+                continue
             # The release decides the version of what it pins (the frontend, for one).
             wanted.append(requirement.name if name in pinned_by_release else entry)
+    overrides = pyproject.get("tool", {}).get("uv", {}).get("override-dependencies", [])
     locked = _run(
         uv,
         "export",
@@ -124,8 +158,9 @@ def main(release: str, venv: Path, uv: Path, base_python: str) -> None:
         "constraints.txt": constraints_text,
         # Preferences, not constraints: what the release needs newer may move.
         "preferred.txt": "\n".join(kept) + "\n",
-        # The release's pins win over the test plugin's, which are the oldest release's.
-        "overrides.txt": "\n".join([f"homeassistant=={release}", *release_pins]) + "\n",
+        # The release's pins win over the test plugin's: the same when the plugin pins this release,
+        # older when it is the newest plugin on a release newer than any plugin pins.
+        "overrides.txt": "\n".join([f"homeassistant=={release}", *release_pins, *overrides]) + "\n",
     }
     digest = hashlib.sha256(repr(sorted(inputs.items())).encode()).hexdigest()
     locked_file = ROOT / "envs" / f"{release}.txt"

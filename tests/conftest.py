@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from enum import StrEnum
+from typing import Any
 from unittest.mock import PropertyMock, patch
 
 import pytest
@@ -42,12 +44,20 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load the integration from custom_components."""
 
 
-class _SnapshotSerializer(HomeAssistantSnapshotSerializer):
-    """Home Assistant's serializer, without what only newer releases add to every entity.
+def _plain_keys(mapping: Mapping[Any, Any]) -> dict[Any, Any]:
+    """Return the mapping with its StrEnum keys as the plain strings they stand for."""
+    return {str(k) if isinstance(k, StrEnum) else k: v for k, v in mapping.items()}
 
-    2026.11 adds compat_name to registry entries and a climate state's temperature_unit (the
-    unit the user displays). Leaving those two out, one set of snapshots holds on every
-    supported release; test_entities asserts their values on the releases that have them.
+
+class _SnapshotSerializer(HomeAssistantSnapshotSerializer):
+    """Home Assistant's serializer, the same on every supported release.
+
+    Each release's difference, so that one set of snapshots holds on every release:
+    - 2026.7 keys capabilities and state attributes by StrEnum members (before: plain strings);
+      the snapshots keep plain strings.
+    - 2026.11 adds compat_name to registry entries and a climate state's temperature_unit (the
+      unit the user displays); the snapshots leave them out, and test_entities asserts their
+      values on the releases that have them.
     """
 
     @classmethod
@@ -55,16 +65,18 @@ class _SnapshotSerializer(HomeAssistantSnapshotSerializer):
         serialized = super()._serializable_entity_registry_entry(data)
         assert isinstance(serialized, dict)
         serialized.pop("compat_name", None)
+        if isinstance(serialized.get("capabilities"), Mapping):
+            serialized["capabilities"] = _plain_keys(serialized["capabilities"])
         return serialized
 
     @classmethod
     def _serializable_state(cls, data: State) -> SerializableData:
         serialized = super()._serializable_state(data)
         assert isinstance(serialized, dict)
+        attributes = _plain_keys(data.attributes)
         if data.domain == "climate":
-            serialized["attributes"] = ReadOnlyDict(
-                {k: v for k, v in data.attributes.items() if k != "temperature_unit"}
-            )
+            attributes.pop("temperature_unit", None)
+        serialized["attributes"] = ReadOnlyDict(attributes)
         return serialized
 
 

@@ -61,6 +61,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.steamloop.client import LinkState, Session, Supervisor, ThermostatState
 from custom_components.steamloop.client.codec import Event, decode_all
+from custom_components.steamloop.compat import device_by_identifier
 from custom_components.steamloop.const import DOMAIN
 from custom_components.steamloop.diagnostics import async_get_config_entry_diagnostics
 from custom_components.steamloop.run_timer import day_start
@@ -428,7 +429,7 @@ class Soak:
             )
             hold = self._state(self._entity("select", f"{key}_hold"))
             expect("hold", None if hold is None else hold.state, HOLDS[zone.hold_type], "hold")
-            device = self.devices.async_get_device_by_identifier((DOMAIN, key), self.entry.entry_id)
+            device = device_by_identifier(self.devices, (DOMAIN, key), self.entry.entry_id)
             expect(f"device {zone_id}", None if device is None else device.name, zone.name, "name")
         shown_zones = {
             entity.unique_id[len(f"{MAC}_zone_") : -len("_climate")]

@@ -14,6 +14,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.steamloop.compat import device_by_identifier
 from custom_components.steamloop.const import CONF_FINGERPRINT, DOMAIN
 from simulator import Simulator
 
@@ -189,8 +190,8 @@ async def test_zones_appear_and_disappear(
     thermostat.add_zone("3", name="Office")
     await clock.until(lambda: hass.states.get("climate.zone_3") is not None, limit=5)
     assert hass.states.get("sensor.zone_3_temperature") is not None
-    office = device_registry.async_get_device_by_identifier(
-        (DOMAIN, f"{init_integration.unique_id}_zone_3"), init_integration.entry_id
+    office = device_by_identifier(
+        device_registry, (DOMAIN, f"{init_integration.unique_id}_zone_3"), init_integration.entry_id
     )
     assert office is not None
     assert office.name == "Office"

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from unittest.mock import AsyncMock, patch
 
-import probatio as vol
 import pytest
 from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PORT
@@ -19,6 +18,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.steamloop import helpers
 from custom_components.steamloop.client import ClientIdentity, PairingResult
+from custom_components.steamloop.compat import vol
 from custom_components.steamloop.config_flow import ACKNOWLEDGED_KEYS
 from custom_components.steamloop.const import (
     CONF_FINGERPRINT,

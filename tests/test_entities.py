@@ -56,6 +56,7 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
 from custom_components.steamloop import async_remove_config_entry_device
+from custom_components.steamloop.compat import device_by_identifier
 from custom_components.steamloop.const import DOMAIN
 from simulator import Simulator
 
@@ -306,11 +307,11 @@ async def test_remove_stale_zone_device(
     """Only devices of zones the thermostat no longer reports may be deleted."""
     entry = init_integration
     coordinator = entry.runtime_data
-    thermostat_device = device_registry.async_get_device_by_identifier(
-        (DOMAIN, coordinator.device_key), entry.entry_id
+    thermostat_device = device_by_identifier(
+        device_registry, (DOMAIN, coordinator.device_key), entry.entry_id
     )
-    zone_device = device_registry.async_get_device_by_identifier(
-        (DOMAIN, coordinator.zone_key("1")), entry.entry_id
+    zone_device = device_by_identifier(
+        device_registry, (DOMAIN, coordinator.zone_key("1")), entry.entry_id
     )
     stale = device_registry.async_get_or_create(
         config_entry_id=entry.entry_id, identifiers={(DOMAIN, coordinator.zone_key("9"))}

@@ -35,6 +35,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.steamloop.compat import linked_to
 from custom_components.steamloop.const import (
     CONF_FINGERPRINT,
     CONF_PAST_HOSTS,
@@ -180,7 +181,7 @@ def _register_0_2_0(hass: HomeAssistant, entry: MockConfigEntry) -> None:
         devices.async_get_or_create(
             config_entry_id=entry.entry_id,
             identifiers={(DOMAIN, f"{old}_zone_{zone_id}")},
-            via_device_id=thermostat.id,
+            **linked_to(thermostat.id, (DOMAIN, old)),
             name=name,
         )
     entities = er.async_get(hass)

@@ -7,6 +7,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.steamloop.compat import device_by_identifier
 from custom_components.steamloop.const import DOMAIN
 from simulator import Simulator
 
@@ -22,9 +23,7 @@ async def test_setup_and_unload(
     """The entry loads with one thermostat device and one device per zone, and unloads cleanly."""
     entry = init_integration
     assert entry.state is ConfigEntryState.LOADED
-    thermostat_device = device_registry.async_get_device_by_identifier(
-        (DOMAIN, MAC), entry.entry_id
-    )
+    thermostat_device = device_by_identifier(device_registry, (DOMAIN, MAC), entry.entry_id)
     assert thermostat_device is not None
     assert (dr.CONNECTION_NETWORK_MAC, MAC) in thermostat_device.connections
     zones = [

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-import probatio as vol
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     ConfigEntry,
@@ -51,6 +50,7 @@ from .client import (
     pair,
     probe,
 )
+from .compat import vol
 from .const import (
     CONF_FINGERPRINT,
     CONF_SECRET_KEY,

@@ -39,6 +39,7 @@ from .client import (
     Zone,
     ZoneMode,
 )
+from .compat import device_by_identifier
 from .const import (
     CONF_FINGERPRINT,
     CONF_SECRET_KEY,
@@ -390,8 +391,8 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
             zone = self.data.zones.get(zone_id)
             if zone is None or not zone.name or self._zone_names.get(zone_id) == zone.name:
                 continue
-            device = registry.async_get_device_by_identifier(
-                (DOMAIN, self.zone_key(zone_id)), self.config_entry.entry_id
+            device = device_by_identifier(
+                registry, (DOMAIN, self.zone_key(zone_id)), self.config_entry.entry_id
             )
             if device is None:
                 continue
@@ -405,8 +406,8 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         registry = dr.async_get(self.hass)
         for zone_id in zone_ids:
             self._zone_names.pop(zone_id, None)
-            device = registry.async_get_device_by_identifier(
-                (DOMAIN, self.zone_key(zone_id)), self.config_entry.entry_id
+            device = device_by_identifier(
+                registry, (DOMAIN, self.zone_key(zone_id)), self.config_entry.entry_id
             )
             if device is not None:
                 registry.async_remove_device(device.id)

@@ -11,6 +11,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .client import Zone
+from .compat import linked_to
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import DataKey, SteamloopConfigEntry, SteamloopCoordinator, SystemKey, ZoneKey
 
@@ -93,14 +94,14 @@ class SteamloopZoneEntity(SteamloopEntity):
             self._attr_device_info = DeviceInfo(
                 identifiers=identifiers,
                 manufacturer=MANUFACTURER,
-                via_device_id=coordinator.device_id,
+                **linked_to(coordinator.device_id, (DOMAIN, coordinator.device_key)),
                 name=zone.name,
             )
         else:
             self._attr_device_info = DeviceInfo(
                 identifiers=identifiers,
                 manufacturer=MANUFACTURER,
-                via_device_id=coordinator.device_id,
+                **linked_to(coordinator.device_id, (DOMAIN, coordinator.device_key)),
                 translation_key="zone",
                 translation_placeholders={"zone_id": zone_id},
             )

@@ -11,6 +11,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.ha_compat import flow_ending
+
 from .conftest import EXPECT_TIMEOUT_MS
 from .instance import PAIRING_TIMEOUT, HomeAssistant, Thermostat, free_port
 from .ui import (
@@ -175,8 +177,14 @@ def test_reauthenticate_after_the_key_was_revoked(
     expect(flow.get_by_text("The thermostat rejected its key")).to_be_visible()
     flow.get_by_text("Enter a key", exact=True).click()
     submit_key(flow, "key-after-reset")
-    # The frontend words this abort reason itself.
-    expect(flow.get_by_text("Re-authentication was successful")).to_be_visible()
+    expect(
+        flow.get_by_text(
+            flow_ending(
+                "Re-authentication was successful",
+                "The new key works; the thermostat is connected again.",
+            )
+        )
+    ).to_be_visible()
 
 
 def test_reconfigure_the_address(
@@ -194,7 +202,11 @@ def test_reconfigure_the_address(
     enter_address(flow, thermostat.host, free_port(thermostat.host))
     expect(flow.get_by_text("Could not connect to the thermostat")).to_be_visible()
     enter_address(flow, thermostat.host, thermostat.port)
-    expect(flow.get_by_text("Reconfiguration was successful")).to_be_visible()  # the frontend's
+    expect(
+        flow.get_by_text(
+            flow_ending("Reconfiguration was successful", "The thermostat's address was updated.")
+        )
+    ).to_be_visible()
 
 
 def test_trust_a_new_certificate_from_the_repair(

@@ -35,6 +35,7 @@ import yaml
 from packaging.requirements import Requirement
 
 from simulator.plant import Plant
+from tests import ha_compat
 from tests.develop_seed_module import load_develop_seed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -440,7 +441,8 @@ async def _scenario(tmp_path: Path, url: str, children: list[Child]) -> None:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
         await _while_alive(hass, develop_seed.wait_for_api(session, url, STARTUP_TIMEOUT))
         headers = await develop_seed.onboard(session, url, USERNAME, PASSWORD)
-        assert await develop_seed.confirm_http_config(session, url, headers)
+        confirmed = await develop_seed.confirm_http_config(session, url, headers)
+        assert confirmed is ha_compat.HTTP_SETTINGS_NEED_CONFIRMING
         api = Api(session, url, headers)
         added = await develop_seed.add_entry(
             session, url, headers, {"host": HOST, "port": thermostat.port}, KEY
