@@ -14,9 +14,9 @@ its first attempt fails (then at once into setup-retry) or SETUP_TIMEOUT.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Final, cast
+from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
@@ -147,6 +147,9 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         self._flush: asyncio.Handle | None = None
         self._link_marks: tuple[object, ...] = ()
         self._zone_listeners: list[Callable[[frozenset[str]], None]] = []
+        # Who shows which data: key -> callbacks, each with the order it subscribed in.
+        self._subscribers: dict[DataKey, dict[CALLBACK_TYPE, int]] = {}
+        self._subscriptions = 0
         self._zone_names: dict[str, str] = {}
 
     @property
@@ -269,6 +272,29 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         return remove
 
     @callback
+    def async_subscribe(self, keys: Iterable[DataKey], update: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call update once per handled chunk in which any of keys changed, while available.
+
+        Entities subscribe with the keys of what they show; the coordinator's own listeners
+        (``async_add_listener``) are called when availability flips, whatever changed.
+        """
+        subscribed = frozenset(keys)
+        self._subscriptions += 1
+        for key in subscribed:
+            self._subscribers.setdefault(key, {})[update] = self._subscriptions
+
+        @callback
+        def remove() -> None:
+            for key in subscribed:
+                updates = self._subscribers.get(key)
+                if updates is not None:
+                    updates.pop(update, None)
+                    if not updates:
+                        del self._subscribers[key]
+
+        return remove
+
+    @callback
     def _on_state(self, change: Change) -> None:
         """Apply a change now to devices; write entities once the received chunk is handled."""
         if change.removed:
@@ -298,10 +324,12 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
             # Unavailable entities show nothing; the flip back writes every entity.
             return
         self._save_structure()
-        # The coordinator's own listener registry: each entity's context is its set of keys.
-        for update, context in list(self._listeners.values()):
-            if context is None or not dirty.isdisjoint(cast("frozenset[DataKey]", context)):
-                update()
+        due: dict[CALLBACK_TYPE, int] = {}
+        for key in dirty:
+            due.update(self._subscribers.get(key, {}))
+        # In the order they subscribed, each once however many of its keys changed.
+        for update in sorted(due, key=due.__getitem__):
+            update()
 
     @callback
     def _on_availability(self, available: bool, reason: str | None) -> None:  # noqa: FBT001

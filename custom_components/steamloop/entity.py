@@ -55,9 +55,12 @@ class SteamloopEntity(CoordinatorEntity[SteamloopCoordinator]):
 
     async def async_added_to_hass(self) -> None:
         """Listen to changes of our data only, and remember what the first write shows."""
-        # The coordinator calls a listener only when its context shares a key with a change.
-        self.coordinator_context = frozenset(self.data_keys())
+        # The coordinator's listeners are called when availability flips; the subscription
+        # when the data this entity shows changed.
         await super().async_added_to_hass()
+        self.async_on_remove(
+            self.coordinator.async_subscribe(self.data_keys(), self._handle_coordinator_update)
+        )
         self._last_shown = (self.available, self.shown_values())
 
     @property

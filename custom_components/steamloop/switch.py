@@ -38,9 +38,11 @@ async def async_setup_entry(
             added.append(EmergencyHeatSwitch(coordinator))
             async_add_entities(added)
 
+    # Reported in a chunk while the link is up, or known once the link came up.
     entry.async_on_unload(
-        coordinator.async_add_listener(add_when_reported, frozenset({SystemKey("emergency_heat")}))
+        coordinator.async_subscribe({SystemKey("emergency_heat")}, add_when_reported)
     )
+    entry.async_on_unload(coordinator.async_add_listener(add_when_reported))
 
 
 class EmergencyHeatSwitch(SteamloopEntity, SwitchEntity):
