@@ -22,7 +22,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .client import FanMode, HoldType, ZoneMode, zone_action
+from .client import FanMode, HoldType, SystemField, ZoneMode, zone_action
 from .compat import native_climate_temperatures
 from .const import DOMAIN
 from .coordinator import SteamloopConfigEntry, SteamloopCoordinator
@@ -81,7 +81,13 @@ class SteamloopClimate(SteamloopZoneEntity, ClimateEntity):
     _attr_fan_modes = list(FAN_MODES.values())
     _attr_preset_modes = [*PRESETS, PRESET_NONE]
     system_fields = frozenset(
-        {"supported_modes", "fan_mode", "relative_humidity", "cooling", "heating"}
+        {
+            SystemField.SUPPORTED_MODES,
+            SystemField.FAN_MODE,
+            SystemField.RELATIVE_HUMIDITY,
+            SystemField.COOLING,
+            SystemField.HEATING,
+        }
     )
 
     def __init__(self, coordinator: SteamloopCoordinator, zone_id: str) -> None:

@@ -35,6 +35,7 @@ from .client import (
     ConnectError,
     LinkState,
     Supervisor,
+    SystemField,
     ThermostatState,
     Zone,
     ZoneMode,
@@ -66,9 +67,9 @@ class ZoneKey:
 
 @dataclass(frozen=True, slots=True)
 class SystemKey:
-    """One system-wide field of the thermostat's state (a name in ``SYSTEM_FIELDS``)."""
+    """One system-wide field of the thermostat's state."""
 
-    field: str
+    field: SystemField
 
 
 @dataclass(frozen=True, slots=True)

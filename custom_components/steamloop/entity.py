@@ -10,7 +10,7 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .client import Zone
+from .client import SystemField, Zone
 from .compat import linked_to
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import DataKey, SteamloopConfigEntry, SteamloopCoordinator, SystemKey, ZoneKey
@@ -38,7 +38,7 @@ class SteamloopEntity(CoordinatorEntity[SteamloopCoordinator]):
 
     _attr_has_entity_name = True
     # The ThermostatState system fields this entity shows; a change to any other is not ours.
-    system_fields: frozenset[str] = frozenset()
+    system_fields: frozenset[SystemField] = frozenset()
     _last_shown: object = None
 
     def __init__(self, coordinator: SteamloopCoordinator, key: str) -> None:

@@ -13,6 +13,8 @@ from typing import Any, Final, NamedTuple
 
 from homeassistant.components.climate.const import PRESET_AWAY, PRESET_HOME, PRESET_SLEEP
 
+# Re-exported for the options flow, which imports it from here.
+from .client import DEFAULT_DEADBAND as DEFAULT_DEADBAND  # noqa: PLC0414
 from .client import HoldType, Zone
 
 
@@ -34,8 +36,6 @@ PRESETS: Final = tuple(DEFAULT_PRESETS)
 # What the thermostat accepts (the client refuses anything else).
 SETPOINT_MIN: Final = 40
 SETPOINT_MAX: Final = 99
-# The gap the thermostats ship with; the options flow uses the zones' own once they reported it.
-DEFAULT_DEADBAND: Final = 3.0
 
 
 def option_key(preset: str, side: str) -> str:

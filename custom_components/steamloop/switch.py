@@ -8,15 +8,12 @@ from homeassistant.components.switch import SwitchEntity
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .client import SystemField
 from .coordinator import SteamloopConfigEntry, SteamloopCoordinator, SystemKey
 from .entity import SteamloopEntity
 from .helpers import steamloop_action
 
 PARALLEL_UPDATES = 1
-
-# The thermostat is written "1" for on and "2" for off (as the reference client does); what it
-# reports back is read as on only for "1", so "0" and "2" both show as off. Unverified on hardware.
-EMERGENCY_HEAT_ON = "1"
 
 
 async def async_setup_entry(
@@ -40,7 +37,7 @@ async def async_setup_entry(
 
     # Reported in a chunk while the link is up, or known once the link came up.
     entry.async_on_unload(
-        coordinator.async_subscribe({SystemKey("emergency_heat")}, add_when_reported)
+        coordinator.async_subscribe({SystemKey(SystemField.EMERGENCY_HEAT)}, add_when_reported)
     )
     entry.async_on_unload(coordinator.async_add_listener(add_when_reported))
 
@@ -49,7 +46,7 @@ class EmergencyHeatSwitch(SteamloopEntity, SwitchEntity):
     """Emergency (auxiliary only) heat for the whole system."""
 
     _attr_translation_key = "emergency_heat"
-    system_fields = frozenset({"emergency_heat"})
+    system_fields = frozenset({SystemField.EMERGENCY_HEAT})
 
     def __init__(self, coordinator: SteamloopCoordinator) -> None:
         """Initialise the system's emergency heat switch."""
@@ -57,9 +54,8 @@ class EmergencyHeatSwitch(SteamloopEntity, SwitchEntity):
 
     @property
     def is_on(self) -> bool | None:
-        """Return whether emergency heat is on."""
-        value = self.coordinator.data.emergency_heat
-        return None if value is None else value == EMERGENCY_HEAT_ON
+        """Return whether emergency heat is on (None until the thermostat reports it)."""
+        return self.coordinator.data.emergency_heat
 
     @steamloop_action
     async def async_turn_on(self, **kwargs: Any) -> None:

@@ -42,11 +42,11 @@ from .errors import (
     SteamloopError,
     ThermostatBusyError,
 )
-from .models import ActivityStatus, FanMode, HoldType, ZoneMode
+from .models import DEFAULT_DEADBAND, ActivityStatus, FanMode, HoldType, ZoneMode
 from .redact import BASE as BASE_REDACTOR
 from .redact import REDACTED, Redactor, mac_notations
 from .session import LinkStats, PairingResult, ProbeResult, Session, pair, probe
-from .state import Change, ThermostatState, Zone
+from .state import Change, SystemField, ThermostatState, Zone
 from .supervisor import LinkState, Supervisor
 from .transport import (
     DEFAULT_PORT,
@@ -61,6 +61,7 @@ from .transport import (
 
 __all__ = [
     "BASE_REDACTOR",
+    "DEFAULT_DEADBAND",
     "DEFAULT_PORT",
     "HEARTBEAT",
     "MAX_FRAME",
@@ -96,6 +97,7 @@ __all__ = [
     "Session",
     "SteamloopError",
     "Supervisor",
+    "SystemField",
     "ThermostatBusyError",
     "ThermostatState",
     "TlsTransport",

@@ -56,7 +56,7 @@ from .errors import (
     NotReadyError,
     SteamloopError,
 )
-from .models import FanMode, HoldType, ZoneMode
+from .models import DEFAULT_DEADBAND, FanMode, HoldType, ZoneMode
 from .redact import BASE, Redactor
 from .session import LinkStats, Session
 from .state import SYSTEM_FIELDS, Change, ThermostatState, Zone
@@ -76,8 +76,6 @@ SILENCE_GROWTH: Final = 2.0
 # naming it: a burst that pauses for less than this (between zones, anywhere) removes nothing.
 ZONE_REMOVAL_AFTER: Final = 10.0
 SETPOINT_RANGE: Final = (32.0, 110.0)
-# What the reference client assumes (and sends) until a zone reports its deadband.
-DEFAULT_DEADBAND: Final = 3.0
 
 REASON_AUTH: Final = "authentication failed"
 REASON_CERT: Final = "certificate mismatch"
