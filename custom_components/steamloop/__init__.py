@@ -8,9 +8,10 @@ from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import device_registry as dr
 
 from .const import DOMAIN
-from .coordinator import SteamloopConfigEntry, SteamloopCoordinator, async_remove_structure
+from .coordinator import SteamloopConfigEntry, SteamloopCoordinator
 from .helpers import valid_host
 from .identity import async_settle_identity, async_upgrade_entry
+from .storage import async_remove_structure
 
 PLATFORMS = [Platform.CLIMATE, Platform.SELECT, Platform.SENSOR, Platform.SWITCH]
 

@@ -5,10 +5,12 @@ runtime, and the one place that logs what a user should know about the link. The
 pushes everything, so a refresh request (``homeassistant.update_entity``) is answered with the
 pushed state; entity availability follows the link, not the last refresh.
 
-An entry that has connected before is set up at once from the structure last seen (zones, their
-names, supported modes, whether emergency heat exists), stored whenever it changes; its entities
-stay unavailable until the link is READY. Only a first-ever setup waits for the thermostat: until
-its first attempt fails (then at once into setup-retry) or SETUP_TIMEOUT.
+An entry that has connected before is set up at once from the structure last seen (storage.py);
+its entities stay unavailable until the link is READY. Only a first-ever setup waits for the
+thermostat: until its first attempt fails (then at once into setup-retry) or SETUP_TIMEOUT.
+
+It decides when; the stored structure (storage.py), the zone devices (devices.py) and the
+certificate repair issue (repairs.py) are kept by their own modules.
 """
 
 from __future__ import annotations
@@ -16,16 +18,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
-from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .client import (
@@ -37,23 +35,14 @@ from .client import (
     Supervisor,
     SystemField,
     ThermostatState,
-    Zone,
-    ZoneMode,
 )
-from .compat import device_by_identifier
-from .const import (
-    CONF_FINGERPRINT,
-    CONF_SECRET_KEY,
-    DOMAIN,
-    ISSUE_CERTIFICATE_CHANGED,
-    LOGGER,
-    MANUFACTURER,
-    SETUP_TIMEOUT,
-    STORAGE_VERSION,
-)
+from .const import CONF_FINGERPRINT, CONF_SECRET_KEY, DOMAIN, LOGGER, SETUP_TIMEOUT
+from .devices import ZoneDevices, async_register_thermostat, device_key, zone_key
 from .helpers import build_transport
-from .identity import has_address_identity, is_mac
+from .identity import has_address_identity
 from .redact import entry_redactor
+from .repairs import async_create_certificate_issue, async_delete_certificate_issue
+from .storage import StructureStore, restored
 
 type SteamloopConfigEntry = ConfigEntry[SteamloopCoordinator]
 
@@ -88,27 +77,6 @@ def change_keys(change: Change) -> set[DataKey]:
     return keys
 
 
-def _structure(state: ThermostatState) -> dict[str, Any]:
-    """Return what entities are made from: zones and their names, modes, emergency heat."""
-    return {
-        "zones": {zone_id: zone.name for zone_id, zone in state.zones.items()},
-        "supported_modes": [mode.value for mode in state.supported_modes],
-        "emergency_heat": state.emergency_heat is not None,
-    }
-
-
-def _restored(structure: dict[str, Any]) -> ThermostatState:
-    """Return a state holding a stored structure and no readings."""
-    modes = [mode for mode in ZoneMode if mode.value in structure.get("supported_modes", [])]
-    return ThermostatState(
-        zones={
-            str(zone_id): Zone(str(zone_id), name=name)
-            for zone_id, name in structure.get("zones", {}).items()
-        },
-        supported_modes=tuple(modes),
-    )
-
-
 class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
     """Owns the supervisor and fans its events out to the entities that show them."""
 
@@ -138,8 +106,8 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         self.data = self.supervisor.state
         # The thermostat's device, which zone devices are linked to.
         self.device_id = ""
-        self._store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, storage_key(entry))
-        self._structure: dict[str, Any] | None = None
+        self._store = StructureStore(hass, entry)
+        self._zone_devices = ZoneDevices(hass, entry)
         self._known_emergency_heat = False
         self._waiting_first_sync = False
         self._announced_loss = False
@@ -151,7 +119,6 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         # Who shows which data: key -> callbacks, each with the order it subscribed in.
         self._subscribers: dict[DataKey, dict[CALLBACK_TYPE, int]] = {}
         self._subscriptions = 0
-        self._zone_names: dict[str, str] = {}
 
     @property
     def available(self) -> bool:
@@ -166,34 +133,22 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
     @property
     def device_key(self) -> str:
         """Return the stable key that entity unique ids and device identifiers derive from."""
-        return self.config_entry.unique_id or self.config_entry.entry_id
+        return device_key(self.config_entry)
 
     def zone_key(self, zone_id: str) -> str:
         """Return the identifier of a zone's device."""
-        return f"{self.device_key}_zone_{zone_id}"
+        return zone_key(self.config_entry, zone_id)
 
     async def _async_setup(self) -> None:
         """Load the last known structure, register the device and start the supervisor."""
         entry = self.config_entry
-        stored = await self._store.async_load() or self._structure_from_registries()
+        stored = await self._store.async_load()
         if stored:
-            self._structure = stored
             self._known_emergency_heat = bool(stored.get("emergency_heat"))
-            self.data.sync_from(_restored(stored))
+            self.data.sync_from(restored(stored))
         else:
             self._waiting_first_sync = True
-        mac = entry.unique_id if is_mac(entry.unique_id) else None
-        self.device_id = (
-            dr.async_get(self.hass)
-            .async_get_or_create(
-                config_entry_id=entry.entry_id,
-                identifiers={(DOMAIN, self.device_key)},
-                connections={(dr.CONNECTION_NETWORK_MAC, mac)} if mac else set(),
-                manufacturer=MANUFACTURER,
-                name=entry.title,
-            )
-            .id
-        )
+        self.device_id = async_register_thermostat(self.hass, entry)
         entry.async_on_unload(self.supervisor.add_availability_listener(self._on_availability))
         entry.async_on_unload(self.supervisor.add_state_listener(self._on_state))
         entry.async_on_unload(self._async_stop)
@@ -203,27 +158,6 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         entry.async_create_background_task(
             self.hass, self.supervisor.run(), f"{DOMAIN} {self.label} supervisor"
         )
-
-    def _structure_from_registries(self) -> dict[str, Any] | None:
-        """Return the structure an entry set up before the structure was stored left behind.
-
-        Its zone devices name the zones and the emergency heat switch's registry entry tells
-        whether there is one; the supported modes are learnt when the thermostat answers.
-        """
-        entry_id = self.config_entry.entry_id
-        prefix = self.zone_key("")
-        zones = {
-            identifier[len(prefix) :]: device.name
-            for device in dr.async_entries_for_config_entry(dr.async_get(self.hass), entry_id)
-            for domain, identifier in device.identifiers
-            if domain == DOMAIN and identifier.startswith(prefix)
-        }
-        if not zones:
-            return None
-        switch = er.async_get(self.hass).async_get_entity_id(
-            "switch", DOMAIN, f"{self.device_key}_emergency_heat"
-        )
-        return {"zones": zones, "supported_modes": [], "emergency_heat": switch is not None}
 
     async def _async_update_data(self) -> ThermostatState:
         """Return the pushed state; only a first-ever setup waits for the thermostat first."""
@@ -237,7 +171,9 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
                     translation_domain=DOMAIN, translation_key="authentication_failed"
                 ) from err
             except CertificateMismatchError as err:
-                self._async_create_certificate_issue()
+                async_create_certificate_issue(
+                    self.hass, self.config_entry, self.supervisor.fingerprint
+                )
                 raise ConfigEntryError(
                     translation_domain=DOMAIN, translation_key="certificate_changed"
                 ) from err
@@ -299,7 +235,7 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
     def _on_state(self, change: Change) -> None:
         """Apply a change now to devices; write entities once the received chunk is handled."""
         if change.removed:
-            self._remove_zone_devices(change.removed)
+            self._zone_devices.remove(change.removed)
         if change.added:
             for listener in list(self._zone_listeners):
                 listener(change.added)
@@ -314,7 +250,9 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         """Write the entities that show what changed since the last flush."""
         self._flush = None
         dirty, self._dirty = self._dirty, set()
-        self._rename_zone_devices({key.zone_id for key in dirty if isinstance(key, ZoneKey)})
+        self._zone_devices.rename(
+            self.data.zones, {key.zone_id for key in dirty if isinstance(key, ZoneKey)}
+        )
         stats = self.supervisor.stats
         marks = (stats.connects, stats.disconnects, stats.last_disconnect_reason)
         if marks != self._link_marks:
@@ -324,7 +262,7 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         if not self.available:
             # Unavailable entities show nothing; the flip back writes every entity.
             return
-        self._save_structure()
+        self._store.async_save(self.data)
         due: dict[CALLBACK_TYPE, int] = {}
         for key in dirty:
             due.update(self._subscribers.get(key, {}))
@@ -362,7 +300,7 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
     def _link_up(self) -> None:
         """Record what a READY link proves: its certificate and the thermostat's structure."""
         entry = self.config_entry
-        ir.async_delete_issue(self.hass, DOMAIN, certificate_issue_id(entry))
+        async_delete_certificate_issue(self.hass, entry)
         if entry.data.get(CONF_FINGERPRINT) is None and self.supervisor.fingerprint is not None:
             # Entries made with a key or migrated from trane pin the certificate seen first.
             self.hass.config_entries.async_update_entry(
@@ -372,8 +310,8 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
                 # An older entry's unique id moves off its address at setup (identity.py).
                 self.hass.config_entries.async_schedule_reload(entry.entry_id)
         self._known_emergency_heat = self.data.emergency_heat is not None
-        self._rename_zone_devices(set(self.data.zones))
-        self._save_structure()
+        self._zone_devices.rename(self.data.zones, set(self.data.zones))
+        self._store.async_save(self.data)
 
     @callback
     def _handle_give_up(self) -> None:
@@ -384,74 +322,6 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
             self.config_entry.async_start_reauth(self.hass)
         elif link_state is LinkState.CERT_MISMATCH:
             LOGGER.warning("%s presents a new certificate; see Repairs", self.label)
-            self._async_create_certificate_issue()
-
-    @callback
-    def _save_structure(self) -> None:
-        """Store the structure when it differs from the one stored (READY links only)."""
-        structure = _structure(self.data)
-        if structure != self._structure:
-            self._structure = structure
-            self.config_entry.async_create_task(
-                self.hass, self._store.async_save(structure), f"{DOMAIN} store structure"
+            async_create_certificate_issue(
+                self.hass, self.config_entry, self.supervisor.fingerprint
             )
-
-    @callback
-    def _async_create_certificate_issue(self) -> None:
-        """Raise the fixable repair issue for a thermostat presenting a new certificate."""
-        entry = self.config_entry
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            certificate_issue_id(entry),
-            is_fixable=True,
-            is_persistent=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key=ISSUE_CERTIFICATE_CHANGED,
-            translation_placeholders={"title": entry.title},
-            data={"entry_id": entry.entry_id, "fingerprint": self.supervisor.fingerprint or ""},
-        )
-
-    @callback
-    def _rename_zone_devices(self, zone_ids: set[str]) -> None:
-        """Give zone devices the names the thermostat reports, as they arrive or change."""
-        registry = dr.async_get(self.hass)
-        for zone_id in zone_ids:
-            zone = self.data.zones.get(zone_id)
-            if zone is None or not zone.name or self._zone_names.get(zone_id) == zone.name:
-                continue
-            device = device_by_identifier(
-                registry, (DOMAIN, self.zone_key(zone_id)), self.config_entry.entry_id
-            )
-            if device is None:
-                continue
-            self._zone_names[zone_id] = zone.name
-            if device.name != zone.name:
-                registry.async_update_device(device.id, name=zone.name)
-
-    @callback
-    def _remove_zone_devices(self, zone_ids: frozenset[str]) -> None:
-        """Remove the devices (and so the entities) of zones the thermostat no longer has."""
-        registry = dr.async_get(self.hass)
-        for zone_id in zone_ids:
-            self._zone_names.pop(zone_id, None)
-            device = device_by_identifier(
-                registry, (DOMAIN, self.zone_key(zone_id)), self.config_entry.entry_id
-            )
-            if device is not None:
-                registry.async_remove_device(device.id)
-
-
-def storage_key(entry: ConfigEntry) -> str:
-    """Return the storage key of an entry's last known structure."""
-    return f"{DOMAIN}.{entry.entry_id}"
-
-
-def certificate_issue_id(entry: ConfigEntry) -> str:
-    """Return the id of an entry's certificate repair issue."""
-    return f"{ISSUE_CERTIFICATE_CHANGED}_{entry.entry_id}"
-
-
-async def async_remove_structure(hass: HomeAssistant, entry: ConfigEntry) -> None:
-    """Delete an entry's stored structure."""
-    await Store[dict[str, Any]](hass, STORAGE_VERSION, storage_key(entry)).async_remove()

@@ -1,13 +1,48 @@
-"""Repair flow for a thermostat that presents a different TLS certificate than the pinned one."""
+"""The certificate repair: its issue (id, creation, deletion) and its fix flow.
+
+A thermostat that presents a different TLS certificate than the pinned one raises the issue (the
+coordinator decides when); a READY link with the pinned certificate deletes it.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
-from homeassistant.core import HomeAssistant
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
 
-from .const import CONF_FINGERPRINT
+from .const import CONF_FINGERPRINT, DOMAIN, ISSUE_CERTIFICATE_CHANGED
+
+
+def certificate_issue_id(entry: ConfigEntry) -> str:
+    """Return the id of an entry's certificate repair issue."""
+    return f"{ISSUE_CERTIFICATE_CHANGED}_{entry.entry_id}"
+
+
+@callback
+def async_create_certificate_issue(
+    hass: HomeAssistant, entry: ConfigEntry, fingerprint: str | None
+) -> None:
+    """Raise the fixable issue for a thermostat presenting the certificate ``fingerprint``."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        certificate_issue_id(entry),
+        is_fixable=True,
+        is_persistent=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=ISSUE_CERTIFICATE_CHANGED,
+        translation_placeholders={"title": entry.title},
+        data={"entry_id": entry.entry_id, "fingerprint": fingerprint or ""},
+    )
+
+
+@callback
+def async_delete_certificate_issue(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Withdraw the issue: the thermostat presents the pinned certificate again."""
+    ir.async_delete_issue(hass, DOMAIN, certificate_issue_id(entry))
 
 
 class CertificateChangedRepairFlow(RepairsFlow):
