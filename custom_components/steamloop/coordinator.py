@@ -70,6 +70,14 @@ LINK: Final = LinkKey()
 type DataKey = ZoneKey | SystemKey | LinkKey
 
 
+@dataclass(frozen=True, slots=True)
+class Appeared:
+    """What entities are made for: zones, and the system's emergency heat."""
+
+    zones: frozenset[str] = frozenset()
+    emergency_heat: bool = False
+
+
 def change_keys(change: Change) -> set[DataKey]:
     """Return the keys of the data a Change touched (added zones are new entities instead)."""
     keys: set[DataKey] = {ZoneKey(zone_id) for zone_id in change.zones | change.removed}
@@ -115,7 +123,8 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         self._dirty: set[DataKey] = set()
         self._flush: asyncio.Handle | None = None
         self._link_marks: tuple[object, ...] = ()
-        self._zone_listeners: list[Callable[[frozenset[str]], None]] = []
+        self._appearance_listeners: list[Callable[[Appeared], None]] = []
+        self._emergency_heat_appeared = False
         # Who shows which data: key -> callbacks, each with the order it subscribed in.
         self._subscribers: dict[DataKey, dict[CALLBACK_TYPE, int]] = {}
         self._subscriptions = 0
@@ -198,15 +207,33 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         await self.supervisor.stop()
 
     @callback
-    def async_add_zone_listener(self, listener: Callable[[frozenset[str]], None]) -> CALLBACK_TYPE:
-        """Call listener with the ids of zones that appear after setup."""
-        self._zone_listeners.append(listener)
+    def present(self) -> Appeared:
+        """Return what entities are made for now (each platform's setup adds those)."""
+        self._emergency_heat_appeared = self.has_emergency_heat
+        return Appeared(frozenset(self.data.zones), emergency_heat=self.has_emergency_heat)
+
+    @callback
+    def async_add_appearance_listener(self, listener: Callable[[Appeared], None]) -> CALLBACK_TYPE:
+        """Call listener with what appears after setup: new zones, emergency heat once."""
+        self._appearance_listeners.append(listener)
 
         @callback
         def remove() -> None:
-            self._zone_listeners.remove(listener)
+            self._appearance_listeners.remove(listener)
 
         return remove
+
+    @callback
+    def _appeared(self, appeared: Appeared) -> None:
+        for listener in list(self._appearance_listeners):
+            listener(appeared)
+
+    @callback
+    def _check_emergency_heat(self) -> None:
+        """Tell listeners once when emergency heat is first known (reported while READY)."""
+        if self.has_emergency_heat and not self._emergency_heat_appeared:
+            self._emergency_heat_appeared = True
+            self._appeared(Appeared(emergency_heat=True))
 
     @callback
     def async_subscribe(self, keys: Iterable[DataKey], update: CALLBACK_TYPE) -> CALLBACK_TYPE:
@@ -237,8 +264,7 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         if change.removed:
             self._zone_devices.remove(change.removed)
         if change.added:
-            for listener in list(self._zone_listeners):
-                listener(change.added)
+            self._appeared(Appeared(zones=change.added))
         self._dirty.update(change_keys(change))
         if self._flush is None:
             # Every frame of one read is handled before the loop runs this: each entity is
@@ -263,6 +289,8 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
             # Unavailable entities show nothing; the flip back writes every entity.
             return
         self._store.async_save(self.data)
+        if SystemKey(SystemField.EMERGENCY_HEAT) in dirty:
+            self._check_emergency_heat()
         due: dict[CALLBACK_TYPE, int] = {}
         for key in dirty:
             due.update(self._subscribers.get(key, {}))
@@ -294,6 +322,7 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
             self._flush = None
         self._dirty.clear()
         self._link_marks = ()
+        self._check_emergency_heat()
         self.async_update_listeners()
 
     @callback

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -13,7 +13,32 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from .client import SystemField, Zone
 from .compat import linked_to
 from .const import DOMAIN, MANUFACTURER
-from .coordinator import DataKey, SteamloopConfigEntry, SteamloopCoordinator, SystemKey, ZoneKey
+from .coordinator import (
+    Appeared,
+    DataKey,
+    SteamloopConfigEntry,
+    SteamloopCoordinator,
+    SystemKey,
+    ZoneKey,
+)
+
+
+@callback
+def async_add_appearing_entities(
+    entry: SteamloopConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    entities_for: Callable[[Appeared], Iterable[Entity]],
+) -> None:
+    """Add the entities of what exists now, and of whatever appears later: the one way."""
+    coordinator = entry.runtime_data
+
+    @callback
+    def add(appeared: Appeared) -> None:
+        if entities := list(entities_for(appeared)):
+            async_add_entities(entities)
+
+    add(coordinator.present())
+    entry.async_on_unload(coordinator.async_add_appearance_listener(add))
 
 
 @callback
@@ -24,13 +49,11 @@ def async_add_zone_entities(
 ) -> None:
     """Add one entity per zone now, and for every zone that appears later."""
     coordinator = entry.runtime_data
-
-    @callback
-    def add_zones(zone_ids: frozenset[str] | set[str]) -> None:
-        async_add_entities(factory(coordinator, zone_id) for zone_id in sorted(zone_ids))
-
-    add_zones(set(coordinator.data.zones))
-    entry.async_on_unload(coordinator.async_add_zone_listener(add_zones))
+    async_add_appearing_entities(
+        entry,
+        async_add_entities,
+        lambda appeared: (factory(coordinator, zone_id) for zone_id in sorted(appeared.zones)),
+    )
 
 
 class SteamloopEntity(CoordinatorEntity[SteamloopCoordinator]):

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .client import SystemField
-from .coordinator import SteamloopConfigEntry, SteamloopCoordinator, SystemKey
-from .entity import SteamloopEntity
+from .coordinator import SteamloopConfigEntry, SteamloopCoordinator
+from .entity import SteamloopEntity, async_add_appearing_entities
 from .helpers import steamloop_action
 
 PARALLEL_UPDATES = 1
@@ -23,23 +23,11 @@ async def async_setup_entry(
 ) -> None:
     """Add the emergency heat switch once the thermostat reports emergency heat."""
     coordinator = entry.runtime_data
-    if coordinator.has_emergency_heat:
-        async_add_entities([EmergencyHeatSwitch(coordinator)])
-        return
-
-    added: list[EmergencyHeatSwitch] = []
-
-    @callback
-    def add_when_reported() -> None:
-        if coordinator.has_emergency_heat and not added:
-            added.append(EmergencyHeatSwitch(coordinator))
-            async_add_entities(added)
-
-    # Reported in a chunk while the link is up, or known once the link came up.
-    entry.async_on_unload(
-        coordinator.async_subscribe({SystemKey(SystemField.EMERGENCY_HEAT)}, add_when_reported)
+    async_add_appearing_entities(
+        entry,
+        async_add_entities,
+        lambda appeared: [EmergencyHeatSwitch(coordinator)] if appeared.emergency_heat else [],
     )
-    entry.async_on_unload(coordinator.async_add_listener(add_when_reported))
 
 
 class EmergencyHeatSwitch(SteamloopEntity, SwitchEntity):
