@@ -11,7 +11,13 @@ from .const import DOMAIN
 from .coordinator import SteamloopConfigEntry, SteamloopCoordinator, async_remove_structure
 from .helpers import valid_host
 
-PLATFORMS = [Platform.CLIMATE, Platform.SELECT, Platform.SENSOR, Platform.SWITCH]
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.CLIMATE,
+    Platform.SELECT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: SteamloopConfigEntry) -> bool:

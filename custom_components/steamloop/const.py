@@ -26,6 +26,11 @@ PAIRING_TIMEOUT: Final = 120.0
 PROBE_TIMEOUT: Final = 15.0
 
 ISSUE_CERTIFICATE_CHANGED: Final = "certificate_changed"
+ISSUE_UNREACHABLE: Final = "unreachable"
+ISSUE_TAKEN_OVER: Final = "taken_over"
+# How long the thermostat stays unreachable before a repair issue says so (one INFO line says it
+# at once; an hour is past a router's reboot or a power cut the thermostat rides out).
+UNREACHABLE_ISSUE_AFTER: Final = 3600.0
 
 # Version of the stored structure (zones, names, modes) an entry is set up from at start.
 STORAGE_VERSION: Final = 1

@@ -24,6 +24,7 @@ from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
@@ -33,6 +34,7 @@ from .client import (
     Change,
     ConnectError,
     LinkState,
+    SteamloopError,
     Supervisor,
     ThermostatState,
     Zone,
@@ -43,10 +45,12 @@ from .const import (
     CONF_SECRET_KEY,
     DOMAIN,
     ISSUE_CERTIFICATE_CHANGED,
+    ISSUE_UNREACHABLE,
     LOGGER,
     MANUFACTURER,
     SETUP_TIMEOUT,
     STORAGE_VERSION,
+    UNREACHABLE_ISSUE_AFTER,
 )
 from .helpers import Redactor, build_transport, is_mac
 
@@ -141,6 +145,8 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         self._link_marks: tuple[object, ...] = ()
         self._zone_listeners: list[Callable[[frozenset[str]], None]] = []
         self._zone_names: dict[str, str] = {}
+        # Raises the "unreachable" repair issue when the link stays down that long.
+        self._unreachable_timer: CALLBACK_TYPE | None = None
 
     @property
     def available(self) -> bool:
@@ -186,12 +192,42 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         entry.async_on_unload(self.supervisor.add_availability_listener(self._on_availability))
         entry.async_on_unload(self.supervisor.add_state_listener(self._on_state))
         entry.async_on_unload(self._async_stop)
+        entry.async_on_unload(self._async_forget_unreachable)
+        self._async_watch_unreachable()
         entry.async_on_unload(
             self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._async_on_hass_stop)
         )
         entry.async_create_background_task(
             self.hass, self.supervisor.run(), f"{DOMAIN} {self.label} supervisor"
         )
+        if not self._waiting_first_sync:
+            # Set up at once from the stored structure: nobody waits for the link, so say it
+            # if it does not come (a first-ever setup fails with the reason instead).
+            entry.async_create_background_task(
+                self.hass, self._async_check_start(), f"{DOMAIN} {self.label} start check"
+            )
+
+    async def _async_check_start(self) -> None:
+        """Log one INFO line when the thermostat is not reachable after a start."""
+        try:
+            await self.supervisor.wait_ready(SETUP_TIMEOUT)
+        except ConnectError as err:
+            if (
+                self._announced_loss
+                or self.available
+                or self.supervisor.link_state is LinkState.STOPPED
+            ):
+                return
+            reason = self.supervisor.last_error or err
+            LOGGER.info(
+                "%s is not reachable since the start; retrying in the background: %s",
+                self.label,
+                self.redact(str(reason)),
+            )
+            self._announced_loss = True
+        except SteamloopError:
+            # Given up: the reauthentication flow or the certificate repair says it.
+            return
 
     def _structure_from_registries(self) -> dict[str, Any] | None:
         """Return the structure an entry set up before the structure was stored left behind.
@@ -303,6 +339,7 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
                 LOGGER.info("Connection to %s restored", self.label)
                 self._announced_loss = False
             self._link_up()
+            self._async_forget_unreachable()
         else:
             if self.hass.is_stopping:
                 # Shutting down: no point writing a storm of unavailable states.
@@ -313,6 +350,7 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
             if not self._waiting_first_sync:
                 # During a first setup, the first refresh raises instead.
                 self._handle_give_up()
+            self._async_watch_unreachable()
         if self._flush is not None:
             self._flush.cancel()
             self._flush = None
@@ -333,6 +371,47 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         self._known_emergency_heat = self.data.emergency_heat is not None
         self._rename_zone_devices(set(self.data.zones))
         self._save_structure()
+
+    @callback
+    def _async_watch_unreachable(self) -> None:
+        """Raise the unreachable issue if the link is not back within the hour."""
+        if self._unreachable_timer is None and not self.available:
+            self._unreachable_timer = async_call_later(
+                self.hass, UNREACHABLE_ISSUE_AFTER, self._async_create_unreachable_issue
+            )
+
+    @callback
+    def _async_forget_unreachable(self) -> None:
+        """Stop waiting and withdraw the unreachable issue: the link is back, or the entry went."""
+        if self._unreachable_timer is not None:
+            self._unreachable_timer()
+            self._unreachable_timer = None
+        ir.async_delete_issue(self.hass, DOMAIN, unreachable_issue_id(self.config_entry))
+
+    @callback
+    def _async_create_unreachable_issue(self, _now: object) -> None:
+        """Tell the user the thermostat has been unreachable for long, and what to check."""
+        self._unreachable_timer = None
+        if self.available or self.supervisor.link_state in (
+            LinkState.AUTH_FAILED,
+            LinkState.CERT_MISMATCH,
+        ):
+            # A refused key or a new certificate has its own flow, which says what to do.
+            return
+        entry = self.config_entry
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            unreachable_issue_id(entry),
+            is_fixable=False,
+            is_persistent=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_UNREACHABLE,
+            translation_placeholders={
+                "title": entry.title,
+                "hours": f"{UNREACHABLE_ISSUE_AFTER / 3600:g}",
+            },
+        )
 
     @callback
     def _handle_give_up(self) -> None:
@@ -404,6 +483,11 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
 def storage_key(entry: ConfigEntry) -> str:
     """Return the storage key of an entry's last known structure."""
     return f"{DOMAIN}.{entry.entry_id}"
+
+
+def unreachable_issue_id(entry: ConfigEntry) -> str:
+    """Return the id of an entry's "unreachable for long" repair issue."""
+    return f"{ISSUE_UNREACHABLE}_{entry.entry_id}"
 
 
 def certificate_issue_id(entry: ConfigEntry) -> str:
