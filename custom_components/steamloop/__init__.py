@@ -6,10 +6,12 @@ from homeassistant.const import CONF_HOST, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import issue_registry as ir
 
-from .const import DOMAIN
+from .const import CONF_TAKE_OVER, DOMAIN
 from .coordinator import SteamloopConfigEntry, SteamloopCoordinator, async_remove_structure
 from .helpers import valid_host
+from .takeover import async_take_over, taken_over_issue_id
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -25,6 +27,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: SteamloopConfigEntry) ->
     if CONF_HOST in entry.data and not valid_host(entry.data[CONF_HOST]):
         # Retrying cannot help an address no resolver takes; reconfiguring the entry can.
         raise ConfigEntryError(translation_domain=DOMAIN, translation_key="invalid_host")
+    if CONF_TAKE_OVER in entry.data:
+        await async_take_over(hass, entry)
     coordinator = SteamloopCoordinator(hass, entry)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
@@ -38,8 +42,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: SteamloopConfigEntry) -
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SteamloopConfigEntry) -> None:
-    """Forget the thermostat's stored structure."""
+    """Forget the thermostat's stored structure and what its issues said."""
     await async_remove_structure(hass, entry)
+    ir.async_delete_issue(hass, DOMAIN, taken_over_issue_id(entry))
 
 
 async def async_remove_config_entry_device(

@@ -16,6 +16,8 @@ TRANE_DOMAIN: Final = "trane"
 CONF_SECRET_KEY: Final = "secret_key"  # noqa: S105 - the name of a field, not a secret
 CONF_FINGERPRINT: Final = "fingerprint"
 CONF_SERIAL_URL: Final = "serial_url"
+# The Trane Local entry a new entry takes over at its first setup (then dropped from the data).
+CONF_TAKE_OVER: Final = "take_over"
 
 # How long a first-ever setup waits for the first full state before retrying later
 # (ConfigEntryNotReady); an entry that has connected before does not wait at all.

@@ -165,7 +165,7 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
 
     def zone_key(self, zone_id: str) -> str:
         """Return the identifier of a zone's device."""
-        return f"{self.device_key}_zone_{zone_id}"
+        return zone_device_key(self.device_key, zone_id)
 
     async def _async_setup(self) -> None:
         """Load the last known structure, register the device and start the supervisor."""
@@ -478,6 +478,11 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
             )
             if device is not None:
                 registry.async_remove_device(device.id)
+
+
+def zone_device_key(device_key: str, zone_id: str) -> str:
+    """Return the identifier of a zone's device; its entities' unique ids start with it."""
+    return f"{device_key}_zone_{zone_id}"
 
 
 def storage_key(entry: ConfigEntry) -> str:
