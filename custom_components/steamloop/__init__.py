@@ -7,6 +7,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 
 from .const import CONF_TAKE_OVER, DOMAIN
 from .coordinator import SteamloopConfigEntry, SteamloopCoordinator, async_remove_structure
@@ -29,10 +30,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: SteamloopConfigEntry) ->
         raise ConfigEntryError(translation_domain=DOMAIN, translation_key="invalid_host")
     if CONF_TAKE_OVER in entry.data:
         await async_take_over(hass, entry)
+    started = dt_util.utcnow()
     coordinator = SteamloopCoordinator(hass, entry)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    coordinator.async_place_new_zone_devices(started)
     return True
 
 

@@ -15,12 +15,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final, cast
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
+from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
@@ -466,6 +468,24 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
             self._zone_names[zone_id] = zone.name
             if device.name != zone.name:
                 registry.async_update_device(device.id, name=zone.name)
+
+    @callback
+    def async_place_new_zone_devices(self, since: datetime) -> None:
+        """Put the zone devices created since `since` in the area of their name.
+
+        What ``suggested_area`` does, but after the entities are registered: given at creation,
+        the area would also prefix every entity id of the zone (``climate.living_room_living_room``
+        for a zone named like its room). A device created before, or moved by its user, is left
+        where it is; the area is created when there is none of that name.
+        """
+        devices = dr.async_get(self.hass)
+        areas = ar.async_get(self.hass)
+        for zone_id, zone in self.data.zones.items():
+            device = devices.async_get_device(identifiers={(DOMAIN, self.zone_key(zone_id))})
+            if device is None or device.area_id or device.created_at < since or not zone.name:
+                continue
+            area = areas.async_get_area_by_name(zone.name) or areas.async_create(zone.name)
+            devices.async_update_device(device.id, area_id=area.id)
 
     @callback
     def _remove_zone_devices(self, zone_ids: frozenset[str]) -> None:

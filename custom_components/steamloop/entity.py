@@ -95,9 +95,6 @@ class SteamloopZoneEntity(SteamloopEntity):
                 manufacturer=MANUFACTURER,
                 via_device_id=coordinator.device_id,
                 name=zone.name,
-                # A new zone device lands in the area of its name (created if missing), as in
-                # Trane Local; an area the user chose later is never changed.
-                suggested_area=zone.name,
             )
         else:
             self._attr_device_info = DeviceInfo(

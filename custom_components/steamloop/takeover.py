@@ -142,7 +142,7 @@ def _async_move(
             identifiers={(DOMAIN, zone_device_key(device_key, zone_id))},
             manufacturer=MANUFACTURER,
             name=place.name,
-            via_device=(DOMAIN, device_key),
+            via_device_id=thermostat.id,
         )
         devices.async_update_device(
             device.id, area_id=place.area_id, name_by_user=place.name_by_user
