@@ -50,6 +50,12 @@ THERMOSTATS: dict[str, tuple[int, tuple[str, ...]]] = {
     "reconfigure": (11, ()),
     "repair": (12, ()),
     "presets": (13, ()),
+    "areas": (14, ()),
+    "link": (15, ()),
+    "rejected": (16, ()),
+    "reconfigure_from": (17, ()),
+    "reconfigure_other": (18, ()),
+    "refusing": (19, ()),
 }
 # Our code in a Home Assistant log record.
 _OURS = re.compile(r"custom_components[./]steamloop|integration 'steamloop'")
