@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from unittest.mock import patch
+from unittest.mock import AsyncMock, call, patch
 
 import pytest
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
@@ -16,6 +16,7 @@ from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.steamloop.const import CONF_SECRET_KEY, CONF_TAKE_OVER, DOMAIN, TRANE_DOMAIN
+from custom_components.steamloop.takeover import async_take_over, plan_take_over
 from simulator import Simulator
 
 from .conftest import KEY
@@ -33,9 +34,10 @@ def _trane_entry_with_rooms(hass: HomeAssistant) -> MockConfigEntry:
     )
     trane.add_to_hass(hass)
     areas = ar.async_get(hass)
-    living = areas.async_create("Living Room")
-    upstairs = areas.async_create("Upstairs")
-    hall = areas.async_create("Hall")
+    living, upstairs, hall = (
+        areas.async_get_area_by_name(name) or areas.async_create(name)
+        for name in ("Living Room", "Upstairs", "Hall")
+    )
     devices = dr.async_get(hass)
     entities = er.async_get(hass)
     thermostat = devices.async_get_or_create(
@@ -48,7 +50,8 @@ def _trane_entry_with_rooms(hass: HomeAssistant) -> MockConfigEntry:
     ):
         device = devices.async_get_or_create(
             config_entry_id=trane.entry_id,
-            identifiers={(TRANE_DOMAIN, f"{trane.entry_id}_{zone_id}")},
+            # Another integration's identifier on the same device is not ours to read.
+            identifiers={(TRANE_DOMAIN, f"{trane.entry_id}_{zone_id}"), ("other", zone_id)},
             name=name,
             via_device_id=thermostat.id,
         )
@@ -73,6 +76,10 @@ def _trane_entry_with_rooms(hass: HomeAssistant) -> MockConfigEntry:
             device_id=device.id,
             suggested_object_id=f"{name.lower().replace(' ', '_')}_hold",
         )
+    # An entity a later Trane Local may add, with no counterpart here: left to go with its entry.
+    entities.async_get_or_create(
+        "sensor", TRANE_DOMAIN, f"{trane.entry_id}_1_filter", config_entry=trane
+    )
     return trane
 
 
@@ -165,3 +172,44 @@ async def test_zone_devices_land_in_the_area_of_their_name(
             if device.name == name
         )
         assert areas.async_get_area(device.area_id).name == name
+
+
+async def test_a_loaded_trane_entry_is_unloaded_first_and_a_second_plan_is_empty(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, thermostat: Simulator, clock: Clock
+) -> None:
+    """Registry entries move only while unloaded; what is ours already is not planned again."""
+    trane = _trane_entry_with_rooms(hass)
+    trane.mock_state(hass, ConfigEntryState.LOADED)
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry, data={**mock_config_entry.data, CONF_TAKE_OVER: trane.entry_id}
+    )
+    unload = AsyncMock(return_value=True)
+    with patch.object(hass.config_entries, "async_unload", unload):
+        await async_take_over(hass, mock_config_entry)
+    # Unloaded before anything moves (and again by its removal).
+    assert unload.await_args_list[0] == call(trane.entry_id)
+    assert er.async_get(hass).async_get("climate.lounge").platform == DOMAIN
+
+    # A zone whose entity is ours already (a second Trane Local entry of it): nothing to move.
+    again = MockConfigEntry(domain=TRANE_DOMAIN, data={CONF_HOST: "127.0.0.1"})
+    again.add_to_hass(hass)
+    er.async_get(hass).async_get_or_create(
+        "climate", TRANE_DOMAIN, f"{again.entry_id}_1_zone", config_entry=again
+    )
+    plan = plan_take_over(hass, again, mock_config_entry.unique_id or "")
+    assert plan.kept == {}
+    assert plan.renamed == {}
+    assert plan.kept_text() == plan.renamed_text() == "-"
+
+
+async def test_a_take_over_whose_trane_entry_is_gone_just_sets_up(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """The Trane Local entry removed before the first setup: nothing to move, the mark dropped."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry, data={**mock_config_entry.data, CONF_TAKE_OVER: "gone"}
+    )
+    await async_take_over(hass, mock_config_entry)
+    assert CONF_TAKE_OVER not in mock_config_entry.data

@@ -331,7 +331,8 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
     def _async_tick(self, _now: datetime) -> None:
         """Have the dialog fetch the progress again: its time left and the thermostat's answer."""
         self._pair_ticker = None
-        if self._pair_task is None or self._pair_task.done():
+        if self._pair_task is None or self._pair_task.done():  # pragma: no cover - a race
+            # The key came since; the progress' own end tells the dialog, once.
             return
         self.async_update_progress(
             min(1.0, 1 - (self._pair_deadline - self.hass.loop.time()) / PAIRING_TIMEOUT)
@@ -592,11 +593,11 @@ PRESETS_SCHEMA = vol.Schema(
 
 
 def _preset_errors(
-    user_input: Mapping[str, float], deadband: float, duplicates: list[str] | None = None
+    user_input: Mapping[str, float], deadband: float, duplicates: list[tuple[str, str]]
 ) -> dict[str, str]:
     """Return the form's errors: whole degrees in range, the deadband kept, no two pairs alike.
 
-    The first two presets holding the same pair are appended to `duplicates`.
+    Each two presets holding the same pair are appended to `duplicates`, first found first.
     """
     errors: dict[str, str] = {}
     for key, value in user_input.items():
@@ -613,8 +614,7 @@ def _preset_errors(
         if pair[1] - pair[0] < deadband:
             errors[cool_key] = "deadband"
         elif pair in pairs:
-            if "base" not in errors and duplicates is not None:
-                duplicates.extend((pairs[pair], preset))
+            duplicates.append((pairs[pair], preset))
             errors["base"] = "duplicate_presets"
         pairs.setdefault(pair, preset)
     return errors
@@ -627,7 +627,7 @@ class SteamloopOptionsFlow(OptionsFlow):
         """Show the pairs, and save them once they are whole degrees that keep the deadband."""
         deadband = self._deadband()
         errors: dict[str, str] = {}
-        duplicates: list[str] = []
+        duplicates: list[tuple[str, str]] = []
         if user_input is not None:
             if not (errors := _preset_errors(user_input, deadband, duplicates)):
                 return self.async_create_entry(
@@ -652,7 +652,7 @@ class SteamloopOptionsFlow(OptionsFlow):
             },
         )
 
-    async def _preset_names(self, duplicates: list[str]) -> dict[str, str]:
+    async def _preset_names(self, duplicates: list[tuple[str, str]]) -> dict[str, str]:
         """Return the two presets alike, named as the climate dialog names them."""
         if not duplicates:
             return {}
@@ -660,7 +660,7 @@ class SteamloopOptionsFlow(OptionsFlow):
             self.hass, self.hass.config.language, "entity", [DOMAIN]
         )
         prefix = f"component.{DOMAIN}.entity.climate.zone.state_attributes.preset_mode.state."
-        first, second = (names.get(prefix + preset, preset) for preset in duplicates)
+        first, second = (names.get(prefix + preset, preset) for preset in duplicates[0])
         return {"first": first, "second": second}
 
     def _deadband(self) -> float:

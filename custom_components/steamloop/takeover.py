@@ -101,7 +101,7 @@ def plan_take_over(hass: HomeAssistant, trane: ConfigEntry, device_key: str) -> 
             plan.kept[entity.entity_id] = (unique_id, platform)
         else:
             object_id = entity.entity_id.partition(".")[2]
-            new = entities.async_generate_entity_id(platform, object_id)
+            new = entities.async_get_available_entity_id(platform, object_id)
             plan.renamed[entity.entity_id] = (unique_id, platform, new)
     return plan
 
