@@ -481,7 +481,9 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         devices = dr.async_get(self.hass)
         areas = ar.async_get(self.hass)
         for zone_id, zone in self.data.zones.items():
-            device = devices.async_get_device(identifiers={(DOMAIN, self.zone_key(zone_id))})
+            device = devices.async_get_device_by_identifier(
+                (DOMAIN, self.zone_key(zone_id)), self.config_entry.entry_id
+            )
             if device is None or device.area_id or device.created_at < since or not zone.name:
                 continue
             area = areas.async_get_area_by_name(zone.name) or areas.async_create(zone.name)
