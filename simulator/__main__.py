@@ -42,6 +42,8 @@ With --control, commands are read from standard input, one a line, each naming t
   N new-certificate           present a new server certificate and drop every client; the answer
                               carries its sha256 fingerprint
   N wait-refusals COUNT       answer once that many pairing logins were refused in all
+  N down | up                 stop listening and drop every client (a thermostat without power
+                              or network) / listen again on the same port
 
 With --replay FILE (an integration diagnostics download, or its capture), every accepted login gets
 the frames the captured thermostat sent from its last login reply on, instead of the simulated
@@ -245,6 +247,11 @@ async def _command(sims: Sequence[Simulator], words: list[str]) -> str:
             await sim.use_server_certificate()
             sim.close_clients()
             return f"ok {sim.fingerprint}"
+        case "down", []:
+            await sim.refuse()
+            sim.close_clients()
+        case "up", []:
+            await sim.accept()
         case "wait-refusals", [count]:
             wanted = int(count)
             sim.wait_timeout = None

@@ -92,13 +92,18 @@ async def test_options_flow_saves_pairs_and_applies_them_at_once(
 
 
 @pytest.mark.parametrize(
-    ("changes", "errors"),
+    ("changes", "errors", "named"),
     [
-        ({"sleep_heat": 64.5}, {"sleep_heat": "whole_degrees"}),
-        ({"away_heat": 30}, {"away_heat": "out_of_range"}),
-        ({"away_cool": 100}, {"away_cool": "out_of_range"}),
-        ({"home_heat": 74}, {"home_cool": "deadband"}),
-        ({"sleep_heat": 68, "sleep_cool": 76}, {"base": "duplicate_presets"}),
+        ({"sleep_heat": 64.5}, {"sleep_heat": "whole_degrees"}, {}),
+        ({"away_heat": 30}, {"away_heat": "out_of_range"}, {}),
+        ({"away_cool": 100}, {"away_cool": "out_of_range"}, {}),
+        ({"home_heat": 74}, {"home_cool": "deadband"}, {}),
+        # The duplicate error names the two presets as the climate dialog does.
+        (
+            {"sleep_heat": 68, "sleep_cool": 76},
+            {"base": "duplicate_presets"},
+            {"first": "Home", "second": "Sleep"},
+        ),
     ],
 )
 async def test_options_flow_refuses_bad_pairs(
@@ -106,6 +111,7 @@ async def test_options_flow_refuses_bad_pairs(
     init_integration: MockConfigEntry,
     changes: dict[str, float],
     errors: dict[str, str],
+    named: dict[str, str],
 ) -> None:
     """Each mistake gets a translated error, keeps what was typed, and saves nothing."""
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
@@ -115,7 +121,12 @@ async def test_options_flow_refuses_bad_pairs(
     assert result["errors"] == errors
     assert all(error in EN["options"]["error"] for error in errors.values())
     assert _suggested(result) == typed
-    assert result["description_placeholders"] == {"deadband": "3", "min": "40", "max": "99"}
+    assert result["description_placeholders"] == {
+        "deadband": "3",
+        "min": "40",
+        "max": "99",
+        **named,
+    }
     assert init_integration.options == {}
 
     result = await hass.config_entries.options.async_configure(result["flow_id"], DEFAULTS)

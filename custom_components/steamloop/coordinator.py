@@ -16,15 +16,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final, cast
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
+from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
@@ -34,6 +37,7 @@ from .client import (
     Change,
     ConnectError,
     LinkState,
+    SteamloopError,
     Supervisor,
     ThermostatState,
     Zone,
@@ -45,10 +49,12 @@ from .const import (
     CONF_SECRET_KEY,
     DOMAIN,
     ISSUE_CERTIFICATE_CHANGED,
+    ISSUE_UNREACHABLE,
     LOGGER,
     MANUFACTURER,
     SETUP_TIMEOUT,
     STORAGE_VERSION,
+    UNREACHABLE_ISSUE_AFTER,
 )
 from .helpers import build_transport
 from .identity import has_address_identity, is_mac
@@ -148,6 +154,8 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         self._link_marks: tuple[object, ...] = ()
         self._zone_listeners: list[Callable[[frozenset[str]], None]] = []
         self._zone_names: dict[str, str] = {}
+        # Raises the "unreachable" repair issue when the link stays down that long.
+        self._unreachable_timer: CALLBACK_TYPE | None = None
 
     @property
     def available(self) -> bool:
@@ -166,7 +174,7 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
 
     def zone_key(self, zone_id: str) -> str:
         """Return the identifier of a zone's device."""
-        return f"{self.device_key}_zone_{zone_id}"
+        return zone_device_key(self.device_key, zone_id)
 
     async def _async_setup(self) -> None:
         """Load the last known structure, register the device and start the supervisor."""
@@ -193,12 +201,42 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         entry.async_on_unload(self.supervisor.add_availability_listener(self._on_availability))
         entry.async_on_unload(self.supervisor.add_state_listener(self._on_state))
         entry.async_on_unload(self._async_stop)
+        entry.async_on_unload(self._async_forget_unreachable)
+        self._async_watch_unreachable()
         entry.async_on_unload(
             self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._async_on_hass_stop)
         )
         entry.async_create_background_task(
             self.hass, self.supervisor.run(), f"{DOMAIN} {self.label} supervisor"
         )
+        if not self._waiting_first_sync:
+            # Set up at once from the stored structure: nobody waits for the link, so say it
+            # if it does not come (a first-ever setup fails with the reason instead).
+            entry.async_create_background_task(
+                self.hass, self._async_check_start(), f"{DOMAIN} {self.label} start check"
+            )
+
+    async def _async_check_start(self) -> None:
+        """Log one INFO line when the thermostat is not reachable after a start."""
+        try:
+            await self.supervisor.wait_ready(SETUP_TIMEOUT)
+        except ConnectError as err:
+            if (
+                self._announced_loss
+                or self.available
+                or self.supervisor.link_state is LinkState.STOPPED
+            ):
+                return
+            reason = self.supervisor.last_error or err
+            LOGGER.info(
+                "%s is not reachable since the start; retrying in the background: %s",
+                self.label,
+                self.redact(str(reason)),
+            )
+            self._announced_loss = True
+        except SteamloopError:
+            # Given up: the reauthentication flow or the certificate repair says it.
+            return
 
     def _structure_from_registries(self) -> dict[str, Any] | None:
         """Return the structure an entry set up before the structure was stored left behind.
@@ -312,6 +350,7 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
                 LOGGER.info("Connection to %s restored", self.label)
                 self._announced_loss = False
             self._link_up()
+            self._async_forget_unreachable()
         else:
             if self.hass.is_stopping:
                 # Shutting down: no point writing a storm of unavailable states.
@@ -322,6 +361,7 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
             if not self._waiting_first_sync:
                 # During a first setup, the first refresh raises instead.
                 self._handle_give_up()
+            self._async_watch_unreachable()
         if self._flush is not None:
             self._flush.cancel()
             self._flush = None
@@ -345,6 +385,47 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         self._known_emergency_heat = self.data.emergency_heat is not None
         self._rename_zone_devices(set(self.data.zones))
         self._save_structure()
+
+    @callback
+    def _async_watch_unreachable(self) -> None:
+        """Raise the unreachable issue if the link is not back within the hour."""
+        if self._unreachable_timer is None and not self.available:
+            self._unreachable_timer = async_call_later(
+                self.hass, UNREACHABLE_ISSUE_AFTER, self._async_create_unreachable_issue
+            )
+
+    @callback
+    def _async_forget_unreachable(self) -> None:
+        """Stop waiting and withdraw the unreachable issue: the link is back, or the entry went."""
+        if self._unreachable_timer is not None:
+            self._unreachable_timer()
+            self._unreachable_timer = None
+        ir.async_delete_issue(self.hass, DOMAIN, unreachable_issue_id(self.config_entry))
+
+    @callback
+    def _async_create_unreachable_issue(self, _now: object) -> None:
+        """Tell the user the thermostat has been unreachable for long, and what to check."""
+        self._unreachable_timer = None
+        if self.available or self.supervisor.link_state in (
+            LinkState.AUTH_FAILED,
+            LinkState.CERT_MISMATCH,
+        ):
+            # A refused key or a new certificate has its own flow, which says what to do.
+            return
+        entry = self.config_entry
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            unreachable_issue_id(entry),
+            is_fixable=False,
+            is_persistent=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_UNREACHABLE,
+            translation_placeholders={
+                "title": entry.title,
+                "hours": f"{UNREACHABLE_ISSUE_AFTER / 3600:g}",
+            },
+        )
 
     @callback
     def _handle_give_up(self) -> None:
@@ -401,6 +482,26 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
                 registry.async_update_device(device.id, name=zone.name)
 
     @callback
+    def async_place_new_zone_devices(self, since: datetime) -> None:
+        """Put the zone devices created since `since` in the area of their name.
+
+        What ``suggested_area`` does, but after the entities are registered: given at creation,
+        the area would also prefix every entity id of the zone (``climate.living_room_living_room``
+        for a zone named like its room). A device created before, or moved by its user, is left
+        where it is; the area is created when there is none of that name.
+        """
+        devices = dr.async_get(self.hass)
+        areas = ar.async_get(self.hass)
+        for zone_id, zone in self.data.zones.items():
+            device = device_by_identifier(
+                devices, (DOMAIN, self.zone_key(zone_id)), self.config_entry.entry_id
+            )
+            if device is None or device.area_id or device.created_at < since or not zone.name:
+                continue
+            area = areas.async_get_area_by_name(zone.name) or areas.async_create(zone.name)
+            devices.async_update_device(device.id, area_id=area.id)
+
+    @callback
     def _remove_zone_devices(self, zone_ids: frozenset[str]) -> None:
         """Remove the devices (and so the entities) of zones the thermostat no longer has."""
         registry = dr.async_get(self.hass)
@@ -413,9 +514,19 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
                 registry.async_remove_device(device.id)
 
 
+def zone_device_key(device_key: str, zone_id: str) -> str:
+    """Return the identifier of a zone's device; its entities' unique ids start with it."""
+    return f"{device_key}_zone_{zone_id}"
+
+
 def storage_key(entry: ConfigEntry) -> str:
     """Return the storage key of an entry's last known structure."""
     return f"{DOMAIN}.{entry.entry_id}"
+
+
+def unreachable_issue_id(entry: ConfigEntry) -> str:
+    """Return the id of an entry's "unreachable for long" repair issue."""
+    return f"{ISSUE_UNREACHABLE}_{entry.entry_id}"
 
 
 def certificate_issue_id(entry: ConfigEntry) -> str:
