@@ -13,6 +13,7 @@ from custom_components.steamloop import helpers
 from custom_components.steamloop.client import (
     ConnectError,
     InvalidCommandError,
+    NotConfirmedError,
     NotReadyError,
     SteamloopError,
 )
@@ -59,7 +60,8 @@ def test_redactor_walks_nested_data() -> None:
     [
         (InvalidCommandError("bad"), ServiceValidationError, "invalid_command"),
         (NotReadyError("down"), HomeAssistantError, "not_connected"),
-        (ConnectError("write failed"), HomeAssistantError, "command_failed"),
+        (ConnectError("write failed"), HomeAssistantError, "not_connected"),
+        (NotConfirmedError("no report"), HomeAssistantError, "not_confirmed"),
         (SteamloopError("odd"), HomeAssistantError, "command_failed"),
     ],
 )

@@ -239,7 +239,8 @@ async def test_preset_closer_than_the_zones_deadband_is_refused(
     await clock.until(lambda: coordinator.data.zones["1"].deadband == 9, limit=5)
     with pytest.raises(ServiceValidationError) as err:
         await _set_preset(hass, LIVING, "home")
-    assert err.value.translation_key == "invalid_command"
+    assert err.value.translation_key == "deadband_too_small"
+    assert err.value.translation_placeholders == {"heat": "68", "cool": "76", "deadband": "9"}
     assert thermostat.commands == []
 
 

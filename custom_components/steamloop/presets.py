@@ -13,7 +13,7 @@ from typing import Any, Final, NamedTuple
 
 from homeassistant.components.climate.const import PRESET_AWAY, PRESET_HOME, PRESET_SLEEP
 
-from .client import HoldType, Zone
+from .client import DEFAULT_DEADBAND, SETPOINT_MAX, SETPOINT_MIN, HoldType, Zone
 
 
 class Setpoints(NamedTuple):
@@ -31,11 +31,19 @@ DEFAULT_PRESETS: Final = {
     PRESET_SLEEP: Setpoints(64, 78),
 }
 PRESETS: Final = tuple(DEFAULT_PRESETS)
-# What the thermostat accepts (the client refuses anything else).
-SETPOINT_MIN: Final = 40
-SETPOINT_MAX: Final = 99
-# The gap the thermostats ship with; the options flow uses the zones' own once they reported it.
-DEFAULT_DEADBAND: Final = 3.0
+# The range (SETPOINT_MIN..SETPOINT_MAX) and the deadband assumed before a zone reports its own
+# (DEFAULT_DEADBAND) are the client's rules, re-exported for the options flow.
+__all__ = [
+    "DEFAULT_DEADBAND",
+    "DEFAULT_PRESETS",
+    "PRESETS",
+    "SETPOINT_MAX",
+    "SETPOINT_MIN",
+    "Setpoints",
+    "option_key",
+    "preset_of",
+    "presets_from_options",
+]
 
 
 def option_key(preset: str, side: str) -> str:

@@ -35,6 +35,7 @@ from .errors import (
     CertificateMismatchError,
     ConnectError,
     InvalidCommandError,
+    NotConfirmedError,
     NotReadyError,
     PairingError,
     PairingTimeoutError,
@@ -43,6 +44,14 @@ from .errors import (
     ThermostatBusyError,
 )
 from .models import ActivityStatus, FanMode, HoldType, ZoneMode
+from .rules import (
+    DEFAULT_DEADBAND,
+    SETPOINT_MAX,
+    SETPOINT_MIN,
+    Refusal,
+    RuleError,
+    ZoneRequest,
+)
 from .session import LinkStats, PairingResult, ProbeResult, Session, pair, probe
 from .state import Change, ThermostatState, Zone
 from .supervisor import LinkState, Supervisor
@@ -58,10 +67,13 @@ from .transport import (
 )
 
 __all__ = [
+    "DEFAULT_DEADBAND",
     "DEFAULT_PORT",
     "HEARTBEAT",
     "MAX_FRAME",
     "REDACTED",
+    "SETPOINT_MAX",
+    "SETPOINT_MIN",
     "TERMINATOR",
     "ActivityStatus",
     "AuthenticationError",
@@ -80,14 +92,17 @@ __all__ = [
     "LinkState",
     "LinkStats",
     "Message",
+    "NotConfirmedError",
     "NotReadyError",
     "PairingError",
     "PairingResult",
     "PairingTimeoutError",
     "ProbeResult",
     "ProtocolError",
+    "Refusal",
     "Request",
     "Response",
+    "RuleError",
     "SerialTransport",
     "Session",
     "SteamloopError",
@@ -98,6 +113,7 @@ __all__ = [
     "Transport",
     "Zone",
     "ZoneMode",
+    "ZoneRequest",
     "build_ssl_context",
     "decode",
     "decode_all",
