@@ -42,6 +42,8 @@ With --control, commands are read from standard input, one a line, each naming t
   N new-certificate           present a new server certificate and drop every client; the answer
                               carries its sha256 fingerprint
   N wait-refusals COUNT       answer once that many pairing logins were refused in all
+  N echo on|off               report (default) or never report the changes commands make
+  N echo-delay SECONDS        report the changes commands make that much later
 
 With --replay FILE (an integration diagnostics download, or its capture), every accepted login gets
 the frames the captured thermostat sent from its last login reply on, instead of the simulated
@@ -89,6 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add(
         "--delay", type=float, default=0.0, help="seconds before every reply and event (default: 0)"
+    )
+    add(
+        "--echo-delay",
+        type=float,
+        default=0.0,
+        help="seconds before the report of a change a command made (default: 0)",
     )
     add(
         "--reject-with",
@@ -159,6 +167,7 @@ async def start_thermostat(args: argparse.Namespace, setup: Setup, index: int) -
         name=f"thermostat-{index + 1}",
     )
     sim.reply_delay = args.delay
+    sim.echo_delay = args.echo_delay
     sim.pairing_delay = args.pairing_delay
     sim.replay = setup.replay
     if setup.client_ca is not None:
@@ -239,6 +248,10 @@ async def _command(sims: Sequence[Simulator], words: list[str]) -> str:
             sim.stop_pairing()
         case "pairing-delay", [seconds]:
             sim.pairing_delay = float(seconds)
+        case "echo", ["on" | "off" as state]:
+            sim.echo = state == "on"
+        case "echo-delay", [seconds]:
+            sim.echo_delay = float(seconds)
         case "revoke", [key]:
             sim.revoke_key(key)
         case "new-certificate", []:
