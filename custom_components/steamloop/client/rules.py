@@ -16,7 +16,8 @@ options dialog) reads it from here, so no two places can disagree again:
   or until the next period); a zone that follows its schedule is held until its next period, so a
   nudge never ends the schedule for good. A permanent hold is asked for explicitly (the hold
   select, a preset, heat_cool).
-- A request that changes nothing gives no frame.
+- A request that changes nothing gives no frame (asking for the setpoints a zone already holds
+  leaves its hold alone too).
 
 Each frame comes as a ``Write`` that says which reported fields confirm it (``expect``) and what
 it asks for (``asked``). A request that needs two frames (a mode and setpoints) computes the
@@ -233,7 +234,8 @@ def setpoint_write(
         asked["heat_setpoint"] = new_heat
     if new_cool != zone.cool_setpoint:
         asked["cool_setpoint"] = new_cool
-    if new_hold is not zone.hold_type:
+    if new_hold is not zone.hold_type and (asked or hold is not None):
+        # Setpoints the zone already holds are no nudge: the schedule goes on.
         asked["hold_type"] = new_hold
     if not asked:
         return []
