@@ -217,7 +217,10 @@ async def test_a_step_returns_with_the_entity_written(
     thermostat.echo_delay = 2.0
     call = hass.async_create_task(
         hass.services.async_call(
-            "climate", "set_hvac_mode", {ATTR_ENTITY_ID: LIVING, ATTR_HVAC_MODE: "cool"}, True
+            "climate",
+            "set_hvac_mode",
+            {ATTR_ENTITY_ID: LIVING, ATTR_HVAC_MODE: "cool"},
+            blocking=True,
         )
     )
     spent = await clock.until(call.done, limit=CONFIRM_TIMEOUT)
@@ -266,7 +269,10 @@ async def test_a_link_that_drops_mid_action(
     thermostat.echo = False
     call = hass.async_create_task(
         hass.services.async_call(
-            "climate", "set_hvac_mode", {ATTR_ENTITY_ID: LIVING, ATTR_HVAC_MODE: "cool"}, True
+            "climate",
+            "set_hvac_mode",
+            {ATTR_ENTITY_ID: LIVING, ATTR_HVAC_MODE: "cool"},
+            blocking=True,
         )
     )
     await thermostat.wait_for_command("UpdateZoneMode")
