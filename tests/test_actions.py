@@ -339,3 +339,18 @@ async def test_zones_do_not_wait_on_each_other_and_one_zone_keeps_order(
     await asyncio.gather(*in_turn)
     assert held(thermostat) == ("2", "70", "73", "3")
     assert held(thermostat, "2")[1] == "71"
+
+
+async def test_a_zone_that_is_off_shows_no_preset(
+    hass: HomeAssistant, init_integration: MockConfigEntry, thermostat: Simulator, clock: Clock
+) -> None:
+    """Off holds nothing worth a preset: none is shown or offered until the zone is on again."""
+    thermostat.set_setpoints("1", heat=68, cool=76, hold_type=1)
+    thermostat.set_zone_mode("1", "0")
+    await clock.settle()
+    await hass.async_block_till_done()
+    assert ATTR_PRESET_MODE not in hass.states.get(LIVING).attributes
+    thermostat.set_zone_mode("1", "3")
+    await clock.settle()
+    await hass.async_block_till_done()
+    assert hass.states.get(LIVING).attributes[ATTR_PRESET_MODE] == "home"
