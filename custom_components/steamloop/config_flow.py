@@ -74,6 +74,9 @@ from .presets import (
     SETPOINT_MIN,
     option_key,
     presets_from_options,
+    to_fahrenheit,
+    to_user,
+    to_user_interval,
 )
 from .redact import moved
 from .takeover import plan_take_over
@@ -659,18 +662,22 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 # Range and whole degrees are checked by the flow itself, so every mistake gets a translated error.
-_SETPOINT_SELECTOR = NumberSelector(
-    NumberSelectorConfig(
-        mode=NumberSelectorMode.BOX, step=1, unit_of_measurement=UnitOfTemperature.FAHRENHEIT
+def presets_schema(unit: str) -> vol.Schema:
+    """Return the presets' form in the user's unit: whole °F, or °C in half degrees."""
+    selector = NumberSelector(
+        NumberSelectorConfig(
+            mode=NumberSelectorMode.BOX,
+            step=1 if unit == UnitOfTemperature.FAHRENHEIT else 0.5,
+            unit_of_measurement=unit,
+        )
     )
-)
-PRESETS_SCHEMA = vol.Schema(
-    {
-        vol.Required(option_key(preset, side)): _SETPOINT_SELECTOR
-        for preset in PRESETS
-        for side in ("heat", "cool")
-    }
-)
+    return vol.Schema(
+        {
+            vol.Required(option_key(preset, side)): selector
+            for preset in PRESETS
+            for side in ("heat", "cool")
+        }
+    )
 
 
 def _preset_errors(
@@ -705,30 +712,33 @@ class SteamloopOptionsFlow(OptionsFlow):
     """Set the heat/cool pair each preset holds."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show the pairs, and save them once they are whole degrees that keep the deadband."""
+        """Show the pairs in the user's unit; save them in whole °F once they keep the deadband."""
         deadband = self._deadband()
+        unit = self.hass.config.units.temperature_unit
         errors: dict[str, str] = {}
         duplicates: list[tuple[str, str]] = []
         if user_input is not None:
-            if not (errors := _preset_errors(user_input, deadband, duplicates)):
+            fahrenheit = {key: to_fahrenheit(value, unit) for key, value in user_input.items()}
+            if not (errors := _preset_errors(fahrenheit, deadband, duplicates)):
                 return self.async_create_entry(
-                    data={key: int(value) for key, value in user_input.items()}
+                    data={key: int(value) for key, value in fahrenheit.items()}
                 )
             shown: Mapping[str, Any] = user_input
         else:
             shown = {
-                option_key(preset, side): value
+                option_key(preset, side): to_user(value, unit)
                 for preset, pair in presets_from_options(self.config_entry.options).items()
                 for side, value in pair._asdict().items()
             }
         return self.async_show_form(
             step_id="init",
-            data_schema=self.add_suggested_values_to_schema(PRESETS_SCHEMA, shown),
+            data_schema=self.add_suggested_values_to_schema(presets_schema(unit), shown),
             errors=errors,
             description_placeholders={
-                "deadband": f"{deadband:g}",
-                "min": str(SETPOINT_MIN),
-                "max": str(SETPOINT_MAX),
+                "deadband": f"{to_user_interval(deadband, unit):g}",
+                "min": f"{to_user(SETPOINT_MIN, unit):g}",
+                "max": f"{to_user(SETPOINT_MAX, unit):g}",
+                "unit": unit,
                 **await self._preset_names(duplicates),
             },
         )

@@ -12,7 +12,8 @@ from .coordinator import SteamloopConfigEntry, SteamloopCoordinator, SystemKey
 from .entity import SteamloopEntity
 from .helpers import steamloop_action
 
-PARALLEL_UPDATES = 1
+# The client orders actions itself; zones need not wait on the system (see climate.py).
+PARALLEL_UPDATES = 0
 
 # The thermostat is written "1" for on and "2" for off (as the reference client does); what it
 # reports back is read as on only for "1", so "0" and "2" both show as off. Unverified on hardware.

@@ -219,6 +219,9 @@ async def test_control_channel_on_standard_input(
     _, writer = await asyncio.open_connection(banner["host"], int(banner["port"]))
     writer.close()
     await writer.wait_closed()
+    assert await ask("1 echo off") == "ok 1 echo off"
+    assert await ask("1 echo on") == "ok 1 echo on"
+    assert await ask("1 echo-delay 2") == "ok 1 echo-delay 2"
     fingerprint = (await ask("1 new-certificate")).removeprefix("ok ")
     assert re.fullmatch(r"[0-9a-f]{64}", fingerprint)
     assert fingerprint != banner["server certificate sha256"]

@@ -35,6 +35,7 @@ from .errors import (
     CertificateMismatchError,
     ConnectError,
     InvalidCommandError,
+    NotConfirmedError,
     NotReadyError,
     PairingError,
     PairingTimeoutError,
@@ -45,6 +46,14 @@ from .errors import (
 from .models import ActivityStatus, FanMode, HoldType, ZoneMode
 from .redact import BASE as BASE_REDACTOR
 from .redact import REDACTED, Redactor, mac_notations
+from .rules import (
+    DEFAULT_DEADBAND,
+    SETPOINT_MAX,
+    SETPOINT_MIN,
+    Refusal,
+    RuleError,
+    ZoneRequest,
+)
 from .session import LinkStats, PairingResult, ProbeResult, Session, pair, probe
 from .state import Change, ThermostatState, Zone
 from .supervisor import LinkState, Supervisor
@@ -61,10 +70,13 @@ from .transport import (
 
 __all__ = [
     "BASE_REDACTOR",
+    "DEFAULT_DEADBAND",
     "DEFAULT_PORT",
     "HEARTBEAT",
     "MAX_FRAME",
     "REDACTED",
+    "SETPOINT_MAX",
+    "SETPOINT_MIN",
     "TERMINATOR",
     "ActivityStatus",
     "AuthenticationError",
@@ -83,6 +95,7 @@ __all__ = [
     "LinkState",
     "LinkStats",
     "Message",
+    "NotConfirmedError",
     "NotReadyError",
     "PairingError",
     "PairingResult",
@@ -90,8 +103,10 @@ __all__ = [
     "ProbeResult",
     "ProtocolError",
     "Redactor",
+    "Refusal",
     "Request",
     "Response",
+    "RuleError",
     "SerialTransport",
     "Session",
     "SteamloopError",
@@ -103,6 +118,7 @@ __all__ = [
     "Zone",
     "ZoneAction",
     "ZoneMode",
+    "ZoneRequest",
     "build_ssl_context",
     "decode",
     "decode_all",
