@@ -376,6 +376,62 @@ async def test_event_cost(
     await tear_down(hass, None, [stack])
 
 
+# ---------------------------------------------------------------- action latency
+
+
+def _percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_action_latency(
+    hass: HomeAssistant, pki: TestPKI, socket_enabled: None, anchor_port: list[int], kind: Kind
+) -> None:
+    """Service call to return of climate.set_temperature, and whether the entity showed it then.
+
+    Ours returns once the thermostat reported the change; the anchor once the frame is written.
+    """
+    sim = await start_simulator(pki)
+    sim.set_zone_mode(ZONE, 3)
+    stack = await set_up(hass, kind, sim, None, anchor_port)
+    climate = stack.climate()
+    actions = 20 if QUICK else 300
+    samples: list[float] = []
+    shown = 0
+    for i in range(actions):
+        target = 70 if i % 2 == 0 else 71
+        start = time.perf_counter()
+        await hass.services.async_call(
+            "climate",
+            "set_temperature",
+            {"entity_id": climate, "temperature": target},
+            blocking=True,
+        )
+        samples.append(time.perf_counter() - start)
+        state = hass.states.get(climate)
+        shown += state is not None and state.attributes.get("temperature") == target
+        # Whatever the anchor left in flight lands before the next action.
+        await sim.wait_until(
+            lambda target=target: (
+                True if float(sim.plant.zones[ZONE].heat_setpoint) == target else None
+            ),
+            "the setpoint applied",
+        )
+        await hass.async_block_till_done()
+    record(
+        "action_latency",
+        kind,
+        {
+            "actions": actions,
+            "p50_ms": round(_percentile(samples, 0.5) * 1000, 2),
+            "p99_ms": round(_percentile(samples, 0.99) * 1000, 2),
+            "shown_on_return": round(shown / actions, 3),
+        },
+    )
+    await tear_down(hass, None, [stack])
+
+
 # ---------------------------------------------------------------- scale (ours only)
 
 

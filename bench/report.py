@@ -456,6 +456,31 @@ def _markdown(f: dict[str, Any]) -> str:  # noqa: C901, PLR0912, PLR0915 - the r
                 "Home Assistant's retry backoff for not-ready entries."
             ),
         ]
+    latency = f.get("action_latency", {})
+    if latency:
+        out += [
+            "",
+            "## Action latency (real time)",
+            "",
+            (
+                "How: `climate.set_temperature` on a zone in heat, alternating 70/71 °F, "
+                f"{latency.get('ours', latency.get('anchor', {})).get('actions', 0)} times, "
+                "against the loopback simulator; the time from the service call to its return, "
+                "and how often the entity already showed the new target when it returned. Ours "
+                "returns once the thermostat reported the change (so a script's next step sees "
+                "it); the anchor returns once the frame is written, unconfirmed."
+            ),
+            "",
+            "| stack | p50 | p99 | shown on return |",
+            "| --- | --- | --- | --- |",
+        ]
+        for kind in ("ours", "anchor"):
+            if kind in latency:
+                a = latency[kind]
+                out.append(
+                    f"| {kind} | {a['p50_ms']:g} ms | {a['p99_ms']:g} ms "
+                    f"| {a['shown_on_return'] * 100:.0f} % |"
+                )
     cost = f.get("event_cost", {})
     if cost:
         out += [

@@ -42,6 +42,10 @@ With --control, commands are read from standard input, one a line, each naming t
   N new-certificate           present a new server certificate and drop every client; the answer
                               carries its sha256 fingerprint
   N wait-refusals COUNT       answer once that many pairing logins were refused in all
+  N down | up                 stop listening and drop every client (a thermostat without power
+                              or network) / listen again on the same port
+  N echo on|off               report (default) or never report the changes commands make
+  N echo-delay SECONDS        report the changes commands make that much later
 
 With --replay FILE (an integration diagnostics download, or its capture), every accepted login gets
 the frames the captured thermostat sent from its last login reply on, instead of the simulated
@@ -89,6 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add(
         "--delay", type=float, default=0.0, help="seconds before every reply and event (default: 0)"
+    )
+    add(
+        "--echo-delay",
+        type=float,
+        default=0.0,
+        help="seconds before the report of a change a command made (default: 0)",
     )
     add(
         "--reject-with",
@@ -159,6 +169,7 @@ async def start_thermostat(args: argparse.Namespace, setup: Setup, index: int) -
         name=f"thermostat-{index + 1}",
     )
     sim.reply_delay = args.delay
+    sim.echo_delay = args.echo_delay
     sim.pairing_delay = args.pairing_delay
     sim.replay = setup.replay
     if setup.client_ca is not None:
@@ -228,10 +239,8 @@ async def _control(sims: Sequence[Simulator]) -> None:
         _say(answer)
 
 
-async def _command(sims: Sequence[Simulator], words: list[str]) -> str:
-    """Carry out one control command; return the answer line."""
-    number, command, *rest = words
-    sim = sims[int(number) - 1]
+def _set_knob(sim: Simulator, command: str, rest: list[str]) -> bool:
+    """Turn one of the simulator's synchronous knobs; return whether the command was one."""
     match command, rest:
         case "pairing", ["on"]:
             sim.start_pairing()
@@ -239,12 +248,33 @@ async def _command(sims: Sequence[Simulator], words: list[str]) -> str:
             sim.stop_pairing()
         case "pairing-delay", [seconds]:
             sim.pairing_delay = float(seconds)
+        case "echo", ["on" | "off" as state]:
+            sim.echo = state == "on"
+        case "echo-delay", [seconds]:
+            sim.echo_delay = float(seconds)
         case "revoke", [key]:
             sim.revoke_key(key)
+        case _:
+            return False
+    return True
+
+
+async def _command(sims: Sequence[Simulator], words: list[str]) -> str:
+    """Carry out one control command; return the answer line."""
+    number, command, *rest = words
+    sim = sims[int(number) - 1]
+    if _set_knob(sim, command, rest):
+        return f"ok {' '.join(words)}"
+    match command, rest:
         case "new-certificate", []:
             await sim.use_server_certificate()
             sim.close_clients()
             return f"ok {sim.fingerprint}"
+        case "down", []:
+            await sim.refuse()
+            sim.close_clients()
+        case "up", []:
+            await sim.accept()
         case "wait-refusals", [count]:
             wanted = int(count)
             sim.wait_timeout = None

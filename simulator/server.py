@@ -56,6 +56,10 @@ Connection faults:
                                                its login burst has been written
     reply_delay = 2.0                          every frame to a client leaves that many seconds
                                                after it was queued (loop timers; order kept)
+    echo_delay = 2.0                           the report of a change a client's command made
+                                               leaves that many seconds later (a slow thermostat)
+    echo = False                               a client's command is applied but never reported
+                                               (a thermostat that never confirms); default True
     trickle = True                             every frame leaves one byte at a time, with
                                                TCP_NODELAY and a drain per byte
     burst_pause = (n, seconds)                 the login burst stops after its first n frames
@@ -380,7 +384,7 @@ class _Session:
 class Simulator:
     """One simulated thermostat."""
 
-    def __init__(  # noqa: PLR0913 - a test double's knobs, all keyword-only
+    def __init__(  # noqa: PLR0913, PLR0915 - a test double's knobs, all keyword-only
         self,
         *,
         zones: int = 2,
@@ -406,6 +410,8 @@ class Simulator:
         self.busy: str | None = None
         self.heartbeat_timeout = heartbeat_timeout
         self.reply_delay = 0.0
+        self.echo_delay = 0.0
+        self.echo = True
         self.pairing_delay = 0.0
         self.ignore_goodbye = False
         self.trickle = False
@@ -803,7 +809,7 @@ class Simulator:
 
     def _cmd_setpoint(self, fields: Fields) -> None:
         zone = self._zone_for(fields)
-        self._broadcast("TemperatureSetpointUpdated", apply_setpoint(zone, fields))
+        self._echo("TemperatureSetpointUpdated", apply_setpoint(zone, fields))
 
     def _cmd_zone_mode(self, fields: Fields) -> None:
         zone = self._zone_for(fields)
@@ -812,7 +818,7 @@ class Simulator:
             msg = f"zone_mode {mode!r} not supported"
             raise RejectedError(msg)
         zone.mode = mode
-        self._broadcast("ZoneModeUpdated", {"zone_id": zone.zone_id, "zone_mode": mode})
+        self._echo("ZoneModeUpdated", {"zone_id": zone.zone_id, "zone_mode": mode})
 
     def _cmd_fan_mode(self, fields: Fields) -> None:
         mode = fields.get("fan_mode", "")
@@ -820,7 +826,7 @@ class Simulator:
             msg = f"fan_mode {mode!r} unknown"
             raise RejectedError(msg)
         self.plant.fan_mode = mode
-        self._broadcast("FanModeUpdated", {"fan_mode": mode})
+        self._echo("FanModeUpdated", {"fan_mode": mode})
 
     def _cmd_emergency_heat(self, fields: Fields) -> None:
         value = fields.get("emergency_heat", "")
@@ -831,7 +837,7 @@ class Simulator:
         else:
             msg = f"emergency_heat {value!r} unknown"
             raise RejectedError(msg)
-        self._broadcast("EmergencyHeatUpdated", {"emergency_heat": self.plant.emergency_heat})
+        self._echo("EmergencyHeatUpdated", {"emergency_heat": self.plant.emergency_heat})
 
     _handlers: dict[str, Callable[[Simulator, Fields], None]] = {
         "UpdateTemperatureSetpoint": _cmd_setpoint,
@@ -842,11 +848,16 @@ class Simulator:
 
     # outbound
 
-    def _broadcast(self, name: str, fields: Fields) -> None:
+    def _broadcast(self, name: str, fields: Fields, *, delay: float = 0.0) -> None:
         frame = event(name, fields)
         for session in self._sessions:
             if session.record.logged_in:
-                session.send(frame)
+                session.send(frame, delay=delay)
+
+    def _echo(self, name: str, fields: Fields) -> None:
+        """Report a change a command made: after echo_delay, or never when echo is off."""
+        if self.echo:
+            self._broadcast(name, fields, delay=self.echo_delay)
 
     def send_event(
         self, name: str, fields: Fields, *, prefix: bytes = b"", bytewise: bool = False

@@ -249,3 +249,67 @@ async def test_certificate_repair_can_pair_again(
     await hass.async_block_till_done()
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+CONNECTIVITY = "binary_sensor.thermostat_connectivity"
+LAST_DISCONNECT_REASON = "sensor.thermostat_last_disconnect_reason"
+
+
+async def test_a_start_with_the_thermostat_down_is_said_then_repaired_by_itself(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    thermostat: Simulator,
+    clock: Clock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A start finds the thermostat down: one INFO line, "Disconnected", after an hour a repair
+    issue saying what to check; when it is back the issue goes by itself and one line says so.
+    """
+    issue_id = f"unreachable_{init_integration.entry_id}"
+    assert hass.states.get(CONNECTIVITY).state == "on"
+    assert hass.states.get(LAST_DISCONNECT_REASON) is not None  # enabled by default
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    await thermostat.refuse()
+    caplog.set_level(logging.INFO, logger="custom_components.steamloop")
+
+    setup = hass.async_create_task(hass.config_entries.async_setup(init_integration.entry_id))
+    await clock.until(setup.done, limit=1)
+    assert init_integration.state is ConfigEntryState.LOADED
+    assert hass.states.get(CONNECTIVITY).state == "off"
+    await clock.advance(30, step=1)
+    logs = _our_logs(caplog)
+    assert len(logs) == 1, logs
+    assert logs[0].startswith("Thermostat is not reachable since the start")
+    assert "127.0.0.1" not in logs[0]
+
+    issues = ir.async_get(hass)
+    await clock.advance(55 * 60, step=10)
+    assert issues.async_get_issue(DOMAIN, issue_id) is None  # not before the hour
+    await clock.advance(6 * 60, step=10)
+    issue = issues.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.severity is ir.IssueSeverity.WARNING
+    assert issue.translation_placeholders == {"title": "Thermostat", "hours": "1"}
+    assert len(_our_logs(caplog)) == 1  # the issue is no log line
+
+    await thermostat.accept()
+    await clock.until(lambda: hass.states.get(CONNECTIVITY).state == "on", limit=15)
+    assert issues.async_get_issue(DOMAIN, issue_id) is None
+    assert _our_logs(caplog)[1:] == ["Connection to Thermostat restored"]
+
+
+async def test_an_outage_at_runtime_raises_the_issue_after_an_hour(
+    hass: HomeAssistant, init_integration: MockConfigEntry, thermostat: Simulator, clock: Clock
+) -> None:
+    """Lost while running: "Disconnected" at once, the reason shown, the issue after an hour."""
+    await thermostat.refuse()
+    thermostat.close_clients()
+    await clock.until(lambda: hass.states.get(CONNECTIVITY).state == "off", limit=5)
+    assert hass.states.get(LAST_DISCONNECT_REASON).state not in ("unknown", STATE_UNAVAILABLE)
+    await clock.advance(3601, step=10)
+    issue_id = f"unreachable_{init_integration.entry_id}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    # Unloading the entry (disabled, removed) withdraws it.
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None

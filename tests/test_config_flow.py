@@ -11,7 +11,7 @@ from unittest.mock import AsyncMock, patch
 import pytest
 from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PORT
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.data_entry_flow import EVENT_DATA_ENTRY_FLOW_PROGRESSED, FlowResultType
 from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
@@ -106,7 +106,10 @@ async def test_key_path(
         hass.config_entries.flow.async_configure(flow_id, {CONF_SECRET_KEY: "wrong"})
     )
     assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "key_rejected"
     assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(flow_id, {"next": "key"})
+    assert result["step_id"] == "key"
 
     result = await clock.wait(
         hass.config_entries.flow.async_configure(flow_id, {CONF_SECRET_KEY: KEY})
@@ -241,6 +244,45 @@ async def test_pair_refused_until_the_deadline_then_retry(
     result = await hass.config_entries.flow.async_configure(flow_id)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_SECRET_KEY] == key
+
+
+async def test_pair_progress_tells_refusing_or_silent_and_the_time_left(
+    hass: HomeAssistant, thermostat: Simulator, clock: Clock
+) -> None:
+    """While waiting, the dialog is told every 5 s the time left and what the thermostat does."""
+    seen: list[dict[str, object]] = []
+
+    @callback
+    def progressed(event: Event) -> None:
+        seen.append(dict(event.data))
+
+    hass.bus.async_listen(EVENT_DATA_ENTRY_FLOW_PROGRESSED, progressed)
+    flow_id = await _start_network(hass, thermostat)
+    result = await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "pair"})
+    assert result["progress_action"] == "pair"
+    assert result["description_placeholders"]["remaining"] == "120"
+
+    # Not on its pairing screen: each try is refused, and the dialog says so.
+    await clock.until(lambda: any(event.get("refresh") for event in seen), limit=10)
+    assert any(not login.accepted for login in thermostat.logins)
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    assert result["progress_action"] == "pair_refusing"
+    assert int(result["description_placeholders"]["remaining"]) <= 115
+
+    # On its pairing screen, but no key yet (Pair not pressed): silent, no longer "refusing".
+    thermostat.pairing_delay = 30.0
+    thermostat.start_pairing("late-key")
+    await clock.advance(15, step=1)
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["progress_action"] == "pair_silent"
+    assert int(result["description_placeholders"]["remaining"]) <= 100
+
+    await clock.advance(30, step=1)
+    await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_SECRET_KEY] == "late-key"
 
 
 async def test_pair_failed_offers_a_key_or_the_address(
@@ -416,14 +458,41 @@ async def test_a_blank_key_is_refused(
 async def test_a_wrong_key_stays_in_the_form(
     hass: HomeAssistant, thermostat: Simulator, clock: Clock
 ) -> None:
-    """After a rejected key the form shows what was typed, to correct it."""
+    """After a rejected key: another key (what was typed shown), pairing, or the address."""
     flow_id = await _start_network(hass, thermostat)
     await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "key"})
     result = await clock.wait(
         hass.config_entries.flow.async_configure(flow_id, {CONF_SECRET_KEY: "test-kye"})
     )
+    assert result["step_id"] == "key_rejected"
     assert result["errors"] == {"base": "invalid_auth"}
+    options = result["data_schema"].schema["next"].config["options"]
+    assert options == ["key", "pair", "address"]
+    # The form shown again (a reload of the dialog) is the same choice.
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["step_id"] == "key_rejected"
+
+    result = await hass.config_entries.flow.async_configure(flow_id, {"next": "address"})
+    assert result["step_id"] == "network"
+    assert _defaults(result) == {CONF_HOST: "127.0.0.1", CONF_PORT: thermostat.port}
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_HOST: "127.0.0.1", CONF_PORT: thermostat.port}
+    )
+    result = await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "key"})
     assert _suggested(result) == {CONF_SECRET_KEY: "test-kye"}
+    result = await clock.wait(
+        hass.config_entries.flow.async_configure(flow_id, {CONF_SECRET_KEY: "test-kye"})
+    )
+    # Pair now, from the rejected key: the thermostat's pairing screen gives a new key.
+    thermostat.start_pairing("paired-key")
+    result = await hass.config_entries.flow.async_configure(flow_id, {"next": "pair"})
+    assert result["step_id"] == "pair"
+    await thermostat.wait_for_pairing()
+    await clock.settle()
+    await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_SECRET_KEY] == "paired-key"
 
 
 MISTYPED_HOSTS = ["192.168..5", f"{'a' * 64}.lan", "exa mple", "-thermostat", "", "."]
@@ -561,7 +630,7 @@ async def test_migrate_from_trane(
     )
     trane.add_to_hass(hass)
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    assert result["menu_options"] == ["network", "serial", "migrate"]
+    assert result["menu_options"] == ["network", "migrate", "serial"]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "migrate"}
     )
@@ -582,7 +651,11 @@ async def test_migrate_from_trane(
         )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["description"] == "migrated"
-    assert result["description_placeholders"] == {"title": "Thermostat (127.0.0.1)"}
+    assert result["description_placeholders"] == {
+        "title": "Thermostat (127.0.0.1)",
+        "kept": "-",
+        "renamed": "-",
+    }
     assert result["data"][CONF_SECRET_KEY] == KEY
     assert thermostat.paired_keys == []
 
@@ -604,6 +677,27 @@ async def test_reauth_with_key(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
     assert mock_config_entry.data[CONF_SECRET_KEY] == "new-key"
+
+
+async def test_reauth_with_a_rejected_key_offers_pairing(
+    hass: HomeAssistant, thermostat: Simulator, clock: Clock, mock_config_entry: MockConfigEntry
+) -> None:
+    """A rejected key in re-authentication leads to another key or pairing (no address here)."""
+    mock_config_entry.add_to_hass(hass)
+    thermostat.set_secret_key("new-key")
+    result = await mock_config_entry.start_reauth_flow(hass)
+    flow_id = result["flow_id"]
+    await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "key"})
+    result = await clock.wait(
+        hass.config_entries.flow.async_configure(flow_id, {CONF_SECRET_KEY: "old-key"})
+    )
+    assert result["step_id"] == "key_rejected"
+    assert result["data_schema"].schema["next"].config["options"] == ["key", "pair"]
+    result = await hass.config_entries.flow.async_configure(flow_id, {"next": "key"})
+    result = await clock.wait(
+        hass.config_entries.flow.async_configure(flow_id, {CONF_SECRET_KEY: "new-key"})
+    )
+    assert result["reason"] == "reauth_successful"
 
 
 async def test_reauth_by_pairing(
@@ -693,7 +787,7 @@ async def test_reconfigure(
     assert result["reason"] == "reconfigure_successful"
     assert entry.data[CONF_PORT] == thermostat.port
 
-    # Another thermostat (another MAC) at an address: refused.
+    # Another thermostat (another MAC) at an address: said on the form, to correct the address.
     neighbours.write_text(neighbours.read_text().replace(MAC.upper(), "00:11:22:33:44:55"))
     result = await entry.start_reconfigure_flow(hass)
     result = await clock.wait(
@@ -701,7 +795,18 @@ async def test_reconfigure(
             result["flow_id"], {CONF_HOST: "127.0.0.1", CONF_PORT: thermostat.port}
         )
     )
-    assert result["reason"] == "wrong_device"
+    assert result["step_id"] == "reconfigure"
+    assert result["errors"] == {"base": "wrong_device"}
+
+    # A thermostat that refuses the stored key: another one, or this one reset; not "pair again".
+    thermostat.set_secret_key("after-a-factory-reset")
+    result = await clock.wait(
+        hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_HOST: "127.0.0.1", CONF_PORT: thermostat.port}
+        )
+    )
+    assert result["errors"] == {"base": "other_thermostat"}
+    assert entry.data[CONF_PORT] == thermostat.port
 
 
 async def test_reconfigure_errors_and_fingerprint_check(
@@ -730,7 +835,8 @@ async def test_reconfigure_errors_and_fingerprint_check(
             flow_id, {CONF_HOST: "127.0.0.1", CONF_PORT: thermostat.port}
         )
     )
-    assert result["reason"] == "wrong_device"
+    assert result["errors"] == {"base": "wrong_device"}
+    assert entry.data[CONF_PORT] == 1
 
 
 async def test_reconfigure_serial(hass: HomeAssistant, thermostat: Simulator, clock: Clock) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from unittest.mock import patch
 
 import pytest
@@ -47,6 +48,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import async_get_platforms
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -295,8 +297,13 @@ async def test_diagnostics(
     assert diagnostics["link"]["state"] == "ready"
     assert diagnostics["link"]["stats"]["connects"] == 1
     assert set(diagnostics["state"]["zones"]) == {"1", "2"}
+    # Readable: names beside the codes, wall-clock times beside the loop's seconds.
+    assert diagnostics["state"]["zones"]["2"]["mode"] == "3"
+    assert diagnostics["state"]["zones"]["2"]["mode_name"] == "heat"
+    frame = diagnostics["capture"]["frames"][0]
+    assert abs((datetime.fromisoformat(frame["at"]) - dt_util.utcnow()).total_seconds()) < 60
     volatile = props(
-        "entry_id", "created_at", "modified_at", "fingerprint", "connected_since", "port", "t"
+        "entry_id", "created_at", "modified_at", "fingerprint", "connected_since", "port", "t", "at"
     )
     assert diagnostics == snapshot(exclude=volatile)
 

@@ -12,6 +12,7 @@ from custom_components.steamloop import helpers
 from custom_components.steamloop.client import (
     ConnectError,
     InvalidCommandError,
+    NotConfirmedError,
     NotReadyError,
     SteamloopError,
 )
@@ -24,7 +25,8 @@ from custom_components.steamloop.repairs import CertificateChangedRepairFlow
     [
         (InvalidCommandError("bad"), ServiceValidationError, "invalid_command"),
         (NotReadyError("down"), HomeAssistantError, "not_connected"),
-        (ConnectError("write failed"), HomeAssistantError, "command_failed"),
+        (ConnectError("write failed"), HomeAssistantError, "not_connected"),
+        (NotConfirmedError("no report"), HomeAssistantError, "not_confirmed"),
         (SteamloopError("odd"), HomeAssistantError, "command_failed"),
     ],
 )

@@ -165,7 +165,7 @@ async def test_reconfigure_to_another_entrys_thermostat_is_refused(
             result["flow_id"], {CONF_HOST: "127.0.0.1", CONF_PORT: other.port}
         )
     )
-    assert result["reason"] == "already_configured"
+    assert result["errors"] == {"base": "already_configured"}
     assert first.data[CONF_PORT] == thermostat.port
     assert second.data[CONF_PORT] == other.port
 

@@ -17,9 +17,11 @@ from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.util.unit_system import METRIC_SYSTEM
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.steamloop.const import DOMAIN
+from custom_components.steamloop.presets import to_user
 from simulator import Simulator
 
 from .virtual_time import Clock
@@ -92,13 +94,18 @@ async def test_options_flow_saves_pairs_and_applies_them_at_once(
 
 
 @pytest.mark.parametrize(
-    ("changes", "errors"),
+    ("changes", "errors", "named"),
     [
-        ({"sleep_heat": 64.5}, {"sleep_heat": "whole_degrees"}),
-        ({"away_heat": 30}, {"away_heat": "out_of_range"}),
-        ({"away_cool": 100}, {"away_cool": "out_of_range"}),
-        ({"home_heat": 74}, {"home_cool": "deadband"}),
-        ({"sleep_heat": 68, "sleep_cool": 76}, {"base": "duplicate_presets"}),
+        ({"sleep_heat": 64.5}, {"sleep_heat": "whole_degrees"}, {}),
+        ({"away_heat": 30}, {"away_heat": "out_of_range"}, {}),
+        ({"away_cool": 100}, {"away_cool": "out_of_range"}, {}),
+        ({"home_heat": 74}, {"home_cool": "deadband"}, {}),
+        # The duplicate error names the two presets as the climate dialog does.
+        (
+            {"sleep_heat": 68, "sleep_cool": 76},
+            {"base": "duplicate_presets"},
+            {"first": "Home", "second": "Sleep"},
+        ),
     ],
 )
 async def test_options_flow_refuses_bad_pairs(
@@ -106,6 +113,7 @@ async def test_options_flow_refuses_bad_pairs(
     init_integration: MockConfigEntry,
     changes: dict[str, float],
     errors: dict[str, str],
+    named: dict[str, str],
 ) -> None:
     """Each mistake gets a translated error, keeps what was typed, and saves nothing."""
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
@@ -115,11 +123,43 @@ async def test_options_flow_refuses_bad_pairs(
     assert result["errors"] == errors
     assert all(error in EN["options"]["error"] for error in errors.values())
     assert _suggested(result) == typed
-    assert result["description_placeholders"] == {"deadband": "3", "min": "40", "max": "99"}
+    assert result["description_placeholders"] == {
+        "deadband": "3",
+        "min": "40",
+        "max": "99",
+        **named,
+        "unit": "°F",
+    }
     assert init_integration.options == {}
 
     result = await hass.config_entries.options.async_configure(result["flow_id"], DEFAULTS)
     assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_options_flow_in_celsius(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A °C user sees and types °C (half degrees); the thermostat still gets whole °F."""
+    hass.config.units = METRIC_SYSTEM
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    assert _suggested(result)["home_heat"] == 20.0  # 68 °F
+    assert _suggested(result)["away_cool"] == 28.0  # 82 °F
+    assert result["description_placeholders"] == {
+        "deadband": "1.7",
+        "min": "4.5",
+        "max": "37",
+        "unit": "°C",
+    }
+    celsius = {key: to_user(value, "°C") for key, value in DEFAULTS.items()}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**celsius, "away_heat": 2}
+    )
+    assert result["errors"] == {"away_heat": "out_of_range"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**celsius, "home_heat": 21, "home_cool": 24.5}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert init_integration.options == {**DEFAULTS, "home_heat": 70, "home_cool": 76}
 
 
 async def test_options_flow_keeps_the_zones_deadband(
@@ -239,7 +279,8 @@ async def test_preset_closer_than_the_zones_deadband_is_refused(
     await clock.until(lambda: coordinator.data.zones["1"].deadband == 9, limit=5)
     with pytest.raises(ServiceValidationError) as err:
         await _set_preset(hass, LIVING, "home")
-    assert err.value.translation_key == "invalid_command"
+    assert err.value.translation_key == "deadband_too_small"
+    assert err.value.translation_placeholders == {"heat": "68", "cool": "76", "deadband": "9"}
     assert thermostat.commands == []
 
 

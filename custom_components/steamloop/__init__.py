@@ -6,14 +6,23 @@ from homeassistant.const import CONF_HOST, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN
+from .const import CONF_TAKE_OVER, DOMAIN
 from .coordinator import SteamloopConfigEntry, SteamloopCoordinator
 from .helpers import valid_host
 from .identity import async_settle_identity, async_upgrade_entry
 from .storage import async_remove_structure
+from .takeover import async_take_over, taken_over_issue_id
 
-PLATFORMS = [Platform.CLIMATE, Platform.SELECT, Platform.SENSOR, Platform.SWITCH]
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.CLIMATE,
+    Platform.SELECT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: SteamloopConfigEntry) -> bool:
@@ -22,10 +31,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: SteamloopConfigEntry) ->
         # Retrying cannot help an address no resolver takes; reconfiguring the entry can.
         raise ConfigEntryError(translation_domain=DOMAIN, translation_key="invalid_host")
     async_settle_identity(hass, entry)
+    if CONF_TAKE_OVER in entry.data:
+        await async_take_over(hass, entry)
+    started = dt_util.utcnow()
     coordinator = SteamloopCoordinator(hass, entry)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    coordinator.async_place_new_zone_devices(started)
     return True
 
 
@@ -46,8 +59,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: SteamloopConfigEntry) -
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SteamloopConfigEntry) -> None:
-    """Forget the thermostat's stored structure."""
+    """Forget the thermostat's stored structure and what its issues said."""
     await async_remove_structure(hass, entry)
+    ir.async_delete_issue(hass, DOMAIN, taken_over_issue_id(entry))
 
 
 async def async_remove_config_entry_device(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from homeassistant.components.climate import ClimateEntity
@@ -22,7 +23,16 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .client import FanMode, HoldType, SystemField, ZoneMode, zone_action
+from .client import (
+    SETPOINT_MAX,
+    SETPOINT_MIN,
+    FanMode,
+    HoldType,
+    SystemField,
+    ZoneMode,
+    ZoneRequest,
+    zone_action,
+)
 from .compat import native_climate_temperatures
 from .const import DOMAIN
 from .coordinator import SteamloopConfigEntry, SteamloopCoordinator
@@ -30,7 +40,9 @@ from .entity import SteamloopZoneEntity, async_add_zone_entities
 from .helpers import steamloop_action
 from .presets import PRESETS, Setpoints, preset_of, presets_from_options
 
-PARALLEL_UPDATES = 1
+# Actions are not limited by Home Assistant: the client runs those of one zone in order and lets
+# other zones go on meanwhile (each waits for the thermostat's report, up to a few seconds).
+PARALLEL_UPDATES = 0
 
 FAN_CIRCULATE = "circulate"
 FAN_MODES = {FanMode.AUTO: FAN_AUTO, FanMode.ALWAYS_ON: FAN_ON, FanMode.CIRCULATE: FAN_CIRCULATE}
@@ -74,9 +86,9 @@ class SteamloopClimate(SteamloopZoneEntity, ClimateEntity):
     # Tenths, as the zone's temperature sensor shows them: 70.5 °F reads 70.5 on both, never 70
     # on one and 71 on the other. Setpoints are whole degrees (the step), sent as shown.
     _attr_precision = PRECISION_TENTHS
-    # Home Assistant's defaults (7-35 °C) in whole °F, as the range read before tenths.
-    _attr_min_temp = 45.0
-    _attr_max_temp = 95.0
+    # What the thermostat accepts, from the client's rules (the one home of the range).
+    _attr_min_temp = float(SETPOINT_MIN)
+    _attr_max_temp = float(SETPOINT_MAX)
     _attr_target_temperature_step = 1.0
     _attr_fan_modes = list(FAN_MODES.values())
     _attr_preset_modes = [*PRESETS, PRESET_NONE]
@@ -116,9 +128,9 @@ class SteamloopClimate(SteamloopZoneEntity, ClimateEntity):
 
     @property
     def supported_features(self) -> ClimateEntityFeature:
-        """Return a single target in heat/cool and a range in the auto modes."""
+        """Return a single target in heat/cool and a range in the auto modes; off has no preset."""
         if self.zone.mode is ZoneMode.OFF:
-            return BASE_FEATURES
+            return BASE_FEATURES & ~ClimateEntityFeature.PRESET_MODE
         if self._range_mode:
             return BASE_FEATURES | ClimateEntityFeature.TARGET_TEMPERATURE_RANGE
         return BASE_FEATURES | ClimateEntityFeature.TARGET_TEMPERATURE
@@ -190,86 +202,69 @@ class SteamloopClimate(SteamloopZoneEntity, ClimateEntity):
         return None if fan is None else FAN_MODES[fan]
 
     @property
-    def preset_mode(self) -> str:
-        """Return the preset whose pair the zone holds permanently, or none."""
+    def preset_mode(self) -> str | None:
+        """Return the preset whose pair the zone holds permanently, none, or nothing when off."""
+        if self.zone.mode is ZoneMode.OFF:
+            return None
         return preset_of(self.zone, self._presets) or PRESET_NONE
 
-    @steamloop_action
-    async def async_set_hvac_mode(self, hvac_mode: HVACMode) -> None:
-        """Set the zone's mode; auto follows the schedule, heat_cool holds the range."""
-        supervisor = self.coordinator.supervisor
+    def _mode_request(self, hvac_mode: HVACMode) -> ZoneRequest:
+        """Return what a mode asks: auto follows the schedule, heat_cool holds the range."""
         if hvac_mode not in self.hvac_modes:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="unsupported_hvac_mode",
                 translation_placeholders={"mode": hvac_mode},
             )
-        if hvac_mode in (HVACMode.AUTO, HVACMode.HEAT_COOL):
-            hold = HoldType.SCHEDULE if hvac_mode is HVACMode.AUTO else HoldType.MANUAL
-            if self.zone.hold_type is not hold:
-                await supervisor.set_hold_type(self.zone_id, hold)
-            await supervisor.set_zone_mode(self.zone_id, ZoneMode.AUTO)
-            return
-        zone_mode = next(key for key, value in SINGLE_MODES.items() if value is hvac_mode)
-        await supervisor.set_zone_mode(self.zone_id, zone_mode)
+        if hvac_mode is HVACMode.AUTO:
+            return ZoneRequest(mode=ZoneMode.AUTO, hold=HoldType.SCHEDULE)
+        if hvac_mode is HVACMode.HEAT_COOL:
+            return ZoneRequest(mode=ZoneMode.AUTO, hold=HoldType.MANUAL)
+        return ZoneRequest(mode=_ZONE_MODES[hvac_mode])
+
+    async def _change(self, request: ZoneRequest) -> None:
+        """Send a request; return once the thermostat reported it (the entity written by then)."""
+        await self.coordinator.supervisor.change_zone(self.zone_id, request)
+
+    @steamloop_action
+    async def async_set_hvac_mode(self, hvac_mode: HVACMode) -> None:
+        """Set the zone's mode; auto follows the schedule, heat_cool holds the range."""
+        await self._change(self._mode_request(hvac_mode))
 
     @steamloop_action
     async def async_set_temperature(self, **kwargs: Any) -> None:
         """Set the single target (heat or cool), or the low/high range (auto modes).
 
         With an hvac_mode, the target is that of the new mode: heat 70 from cool sets the heating
-        setpoint. Everything is checked before anything is sent.
+        setpoint, in one action. The client's rules check everything before anything is sent.
         """
         hvac_mode: HVACMode | None = kwargs.get(ATTR_HVAC_MODE)
         target = kwargs.get(ATTR_TEMPERATURE)
         low = kwargs.get(ATTR_TARGET_TEMP_LOW)
         high = kwargs.get(ATTR_TARGET_TEMP_HIGH)
-        if hvac_mode is None:
-            mode = self.zone.mode
-        elif hvac_mode in self.hvac_modes:
-            mode = _ZONE_MODES[hvac_mode]
-        else:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="unsupported_hvac_mode",
-                translation_placeholders={"mode": hvac_mode},
-            )
-        if target is not None and mode not in (ZoneMode.HEAT, ZoneMode.COOL):
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="target_needs_heat_or_cool",
-                translation_placeholders={"mode": hvac_mode or self.hvac_mode or "off"},
-            )
+        request = ZoneRequest() if hvac_mode is None else self._mode_request(hvac_mode)
+        if request.hold is HoldType.SCHEDULE and (target, low, high) != (None, None, None):
+            # New setpoints in auto hold until the next period, as a nudge does.
+            request = replace(request, hold=None)
+        mode = self.zone.mode if request.mode is None else request.mode
         if (low is not None or high is not None) and mode is not ZoneMode.AUTO:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="range_needs_auto",
                 translation_placeholders={"mode": hvac_mode or self.hvac_mode or "off"},
             )
-        if hvac_mode is not None:
-            await self.async_set_hvac_mode(hvac_mode)
-        supervisor = self.coordinator.supervisor
-        if target is not None:
-            if mode is ZoneMode.HEAT:
-                await supervisor.set_temperature(self.zone_id, heat=target)
-            else:
-                await supervisor.set_temperature(self.zone_id, cool=target)
-        elif low is not None or high is not None:
-            await supervisor.set_temperature(self.zone_id, heat=low, cool=high)
+        await self._change(replace(request, target=target, heat=low, cool=high))
 
     @steamloop_action
     async def async_set_preset_mode(self, preset_mode: str) -> None:
         """Hold the preset's pair permanently; none leaves a preset for the schedule."""
-        supervisor = self.coordinator.supervisor
         if preset_mode == PRESET_NONE:
             # Only a preset is left: a permanent hold of the user's own setpoints is not ours.
-            if self.preset_mode != PRESET_NONE:
-                await supervisor.set_hold_type(self.zone_id, HoldType.SCHEDULE)
+            if self.preset_mode not in (PRESET_NONE, None):
+                await self._change(ZoneRequest(hold=HoldType.SCHEDULE))
             return
         pair = self._presets[preset_mode]
-        await supervisor.set_temperature(
-            self.zone_id, heat=pair.heat, cool=pair.cool, hold_type=HoldType.MANUAL
-        )
+        await self._change(ZoneRequest(heat=pair.heat, cool=pair.cool, hold=HoldType.MANUAL))
 
     @steamloop_action
     async def async_set_fan_mode(self, fan_mode: str) -> None:

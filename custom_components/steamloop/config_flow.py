@@ -23,6 +23,7 @@ from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.data_entry_flow import EVENT_DATA_ENTRY_FLOW_PROGRESSED
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import translation
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.selector import (
@@ -55,6 +56,7 @@ from .const import (
     CONF_FINGERPRINT,
     CONF_SECRET_KEY,
     CONF_SERIAL_URL,
+    CONF_TAKE_OVER,
     DEFAULT_PORT,
     DOMAIN,
     ISSUE_CERTIFICATE_CHANGED,
@@ -72,8 +74,12 @@ from .presets import (
     SETPOINT_MIN,
     option_key,
     presets_from_options,
+    to_fahrenheit,
+    to_user,
+    to_user_interval,
 )
 from .redact import moved
+from .takeover import plan_take_over
 
 CONF_ENTRY = "entry"
 CONF_NEXT = "next"
@@ -88,14 +94,18 @@ PAIR_PATH = "Menu > Settings > Network > Advanced Setup > Remote Connection > Pa
 # announcement gets no second one: a second fetch of a finished flow would show it an error.
 ANNOUNCE_POLL = 0.5
 ANNOUNCE_POLLS = 120
+# While pairing, the dialog is told the time left and what the thermostat does this often: it
+# refuses (not on its pairing screen yet) or stays silent. One pairing retry lasts as long.
+PAIR_TICK = 5.0
 
 # Keys the thermostat handed out and we acknowledged, by address, until an entry stores them: the
 # thermostat uses only the new key from then on, so one must outlive a dialog closed too early.
 ACKNOWLEDGED_KEYS: HassKey[dict[str, PairingResult]] = HassKey(f"{DOMAIN}_acknowledged_keys")
 
+# Optional to the frontend, so a blank key (empty or spaces alike) gets the flow's one message.
 KEY_SCHEMA = vol.Schema(
     {
-        vol.Required(CONF_SECRET_KEY): TextSelector(
+        vol.Optional(CONF_SECRET_KEY, default=""): TextSelector(
             TextSelectorConfig(type=TextSelectorType.PASSWORD)
         )
     }
@@ -123,6 +133,19 @@ DISCOVERY_PORT = DEFAULT_PORT
 DISCOVERY_TIMEOUT = 10.0
 
 
+def _next_schema(actions: list[str]) -> vol.Schema:
+    """Return the "what next" choice after a failure: each way on from where the user is."""
+    return vol.Schema(
+        {
+            vol.Required(CONF_NEXT, default=actions[0]): SelectSelector(
+                SelectSelectorConfig(
+                    options=actions, mode=SelectSelectorMode.LIST, translation_key="next"
+                )
+            )
+        }
+    )
+
+
 class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a thermostat: where it is, then how to get its key."""
 
@@ -142,9 +165,13 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
         self._pair_task: asyncio.Task[PairingResult] | None = None
         self._pairing: PairingResult | None = None
         self._pair_error = "pair_timeout"
-        self._migrated_from: str | None = None
         # The MAC a DHCP packet gave, the thermostat's unique id once the entry is made.
         self._discovered_mac: str | None = None
+        self._take_over: ConfigEntry | None = None
+        # Pairing feedback: when the wait ends (loop time), the last refusal, the ticking timer.
+        self._pair_deadline = 0.0
+        self._pair_refused_at: float | None = None
+        self._pair_ticker: CALLBACK_TYPE | None = None
         # The certificate fingerprint seen by the last successful key check.
         self._fingerprint: str | None = None
         # What the user typed in the key form, offered again when the form comes back.
@@ -155,9 +182,10 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask how the thermostat is connected, or offer to take over a trane entry."""
-        options = ["network", "serial"]
-        if self._trane_entries():
-            options.append("migrate")
+        # By how often each is needed: the network, a take-over, a serial line (rare) last.
+        options = (
+            ["network", "migrate", "serial"] if self._trane_entries() else ["network", "serial"]
+        )
         return self.async_show_menu(step_id="user", menu_options=options)
 
     async def async_step_network(
@@ -193,7 +221,7 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
         """Take a key and check it by logging in."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            self._typed_key = user_input[CONF_SECRET_KEY]
+            self._typed_key = user_input.get(CONF_SECRET_KEY, "")
             key = self._typed_key.strip()
             if not key:
                 # An empty key is what pairing sends: it would never log in with this entry.
@@ -201,6 +229,8 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
             elif error := await self._async_check_key(self._data, key):
                 if error == "cannot_connect" and self.source != SOURCE_REAUTH:
                     return self._async_show_address({"base": error}, self._data)
+                if error == "invalid_auth":
+                    return self._async_show_key_rejected()
                 errors["base"] = error
             else:
                 return await self._async_finish(key)
@@ -212,21 +242,53 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
+    @callback
+    def _async_show_key_rejected(self) -> ConfigFlowResult:
+        """Say the key was rejected and offer every way on: another key, pairing, the address."""
+        actions = ["key", "pair"] if self.source == SOURCE_REAUTH else ["key", "pair", "address"]
+        return self.async_show_form(
+            step_id="key_rejected",
+            data_schema=_next_schema(actions),
+            errors={"base": "invalid_auth"},
+            description_placeholders={"path": PAIR_PATH},
+        )
+
+    async def async_step_key_rejected(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Go on the way the user chose after a rejected key."""
+        if user_input is None:
+            return self._async_show_key_rejected()
+        return await self._async_go(user_input[CONF_NEXT])
+
+    async def _async_go(self, action: str) -> ConfigFlowResult:
+        """Go on after a failure: enter a key, pair, or change the address."""
+        if action == "key":
+            return await self.async_step_key()
+        if action == "address":
+            return self._async_show_address({}, self._data)
+        return await self.async_step_pair()
+
     async def async_step_pair(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Wait for the user to press Pair on the thermostat."""
+        """Wait for the user to press Pair on the thermostat, telling what the thermostat does."""
         if self._pair_task is None:
             # Closing the dialog cancels this task; pair() is cancel-safe and closes its socket.
+            self._pair_deadline = self.hass.loop.time() + PAIRING_TIMEOUT
+            self._pair_refused_at = None
             self._pair_task = self.hass.async_create_task(self._async_pair(), eager_start=False)
+            self._async_tick_later()
         if not self._pair_task.done():
             return self.async_show_progress(
                 step_id="pair",
-                progress_action="pair",
+                progress_action=self._pair_progress_action(),
                 progress_task=self._pair_task,
                 description_placeholders={
                     "path": PAIR_PATH,
                     "timeout": str(int(PAIRING_TIMEOUT)),
+                    "remaining": str(max(0, round(self._pair_deadline - self.hass.loop.time()))),
                 },
             )
+        self._async_stop_ticking()
         task, self._pair_task = self._pair_task, None
         try:
             self._pairing = task.result()
@@ -259,7 +321,44 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
         def acknowledged(result: PairingResult) -> None:
             keys[address] = result
 
-        return await pair(transport, timeout=PAIRING_TIMEOUT, acknowledged=acknowledged)
+        def refused() -> None:
+            self._pair_refused_at = self.hass.loop.time()
+
+        return await pair(
+            transport, timeout=PAIRING_TIMEOUT, acknowledged=acknowledged, on_refusal=refused
+        )
+
+    def _pair_progress_action(self) -> str:
+        """Return what the progress says: waiting, refused lately, or no answer for a while."""
+        now = self.hass.loop.time()
+        if self._pair_refused_at is not None and now - self._pair_refused_at <= 2 * PAIR_TICK:
+            return "pair_refusing"
+        if now >= self._pair_deadline - PAIRING_TIMEOUT + PAIR_TICK:
+            return "pair_silent"
+        return "pair"
+
+    @callback
+    def _async_tick_later(self) -> None:
+        self._pair_ticker = async_call_later(self.hass, PAIR_TICK, self._async_tick)
+
+    @callback
+    def _async_tick(self, _now: datetime) -> None:
+        """Have the dialog fetch the progress again: its time left and the thermostat's answer."""
+        self._pair_ticker = None
+        if self._pair_task is None or self._pair_task.done():  # pragma: no cover - a race
+            # The key came since; the progress' own end tells the dialog, once.
+            return
+        self.async_update_progress(
+            min(1.0, 1 - (self._pair_deadline - self.hass.loop.time()) / PAIRING_TIMEOUT)
+        )
+        self.async_notify_flow_changed()
+        self._async_tick_later()
+
+    @callback
+    def _async_stop_ticking(self) -> None:
+        if self._pair_ticker is not None:
+            self._pair_ticker()
+            self._pair_ticker = None
 
     @callback
     def _async_announce_later(self) -> None:
@@ -292,8 +391,9 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @callback
     def async_remove(self) -> None:
-        """Stop announcing when the dialog is closed."""
+        """Stop announcing and ticking when the dialog is closed."""
         self._async_stop_announcing()
+        self._async_stop_ticking()
 
     async def async_step_pair_failed(
         self, user_input: dict[str, Any] | None = None
@@ -304,25 +404,11 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is None and self._pair_error == "cannot_connect" and not reauth:
             return self._async_show_address({"base": self._pair_error}, self._data)
         if user_input is not None:
-            if user_input[CONF_NEXT] == "key":
-                return await self.async_step_key()
-            if user_input[CONF_NEXT] == "address":
-                return self._async_show_address({}, self._data)
-            return await self.async_step_pair()
+            return await self._async_go(user_input[CONF_NEXT])
         actions = ["pair", "key"] if reauth else ["pair", "key", "address"]
         return self.async_show_form(
             step_id="pair_failed",
-            data_schema=vol.Schema(
-                {
-                    vol.Required(CONF_NEXT, default="pair"): SelectSelector(
-                        SelectSelectorConfig(
-                            options=actions,
-                            mode=SelectSelectorMode.LIST,
-                            translation_key="pair_failed_next",
-                        )
-                    )
-                }
-            ),
+            data_schema=_next_schema(actions),
             errors={"base": self._pair_error},
             description_placeholders={"path": PAIR_PATH, "timeout": str(int(PAIRING_TIMEOUT))},
         )
@@ -368,7 +454,7 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
             elif error := await self._async_check_key(self._data, key):
                 errors["base"] = error
             else:
-                self._migrated_from = old.title
+                self._take_over = old
                 return await self._async_finish(key)
         options = [
             SelectOptionDict(value=entry_id, label=e.title) for entry_id, e in entries.items()
@@ -481,10 +567,13 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
             if CONF_HOST in new and not valid_host(new[CONF_HOST]):
                 errors[CONF_HOST] = "invalid_host"
             elif error := await self._async_check_key(data, entry.data[CONF_SECRET_KEY]):
-                errors["base"] = error
+                # A thermostat that refuses this entry's key is another one, or this one reset:
+                # "pair again" would be wrong advice for the first.
+                errors["base"] = "other_thermostat" if error == "invalid_auth" else error
+            elif (reason := await self._async_different_thermostat(entry, data)) is not None:
+                # Another thermostat answers, or one another entry already holds.
+                errors["base"] = reason
             else:
-                if (reason := await self._async_different_thermostat(entry, data)) is not None:
-                    return self.async_abort(reason=reason)
                 return self.async_update_reload_and_abort(entry, data=moved(entry.data, new))
         shown = user_input or entry.data
         schema = _serial_schema(shown) if serial else _network_schema(shown)
@@ -516,7 +605,7 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
     async def _async_different_thermostat(
         self, entry: ConfigEntry, data: Mapping[str, Any], *, check_certificate: bool = True
     ) -> str | None:
-        """Return an abort reason when the new address answers as another thermostat."""
+        """Return why the new address is refused: another thermostat, or another entry's."""
         mac = await self._async_mac(data)
         if mac is not None and is_mac(entry.unique_id):
             return "wrong_device" if entry.unique_id != mac else None
@@ -557,40 +646,54 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
         await self.async_set_unique_id(new_unique_id(mac, fingerprint), raise_on_progress=False)
         self._abort_if_unique_id_configured()
         title = new_title(self.hass)
-        if self._migrated_from is not None:
+        if (old := self._take_over) is not None:
+            plan = plan_take_over(self.hass, old, self.unique_id or "")
             return self.async_create_entry(
                 title=title,
-                data=data,
+                data={**data, CONF_TAKE_OVER: old.entry_id},
                 description="migrated",
-                description_placeholders={"title": self._migrated_from},
+                description_placeholders={
+                    "title": old.title,
+                    "kept": plan.kept_text(),
+                    "renamed": plan.renamed_text(),
+                },
             )
         return self.async_create_entry(title=title, data=data)
 
 
 # Range and whole degrees are checked by the flow itself, so every mistake gets a translated error.
-_SETPOINT_SELECTOR = NumberSelector(
-    NumberSelectorConfig(
-        mode=NumberSelectorMode.BOX, step=1, unit_of_measurement=UnitOfTemperature.FAHRENHEIT
+def presets_schema(unit: str) -> vol.Schema:
+    """Return the presets' form in the user's unit: whole °F, or °C in half degrees."""
+    selector = NumberSelector(
+        NumberSelectorConfig(
+            mode=NumberSelectorMode.BOX,
+            step=1 if unit == UnitOfTemperature.FAHRENHEIT else 0.5,
+            unit_of_measurement=unit,
+        )
     )
-)
-PRESETS_SCHEMA = vol.Schema(
-    {
-        vol.Required(option_key(preset, side)): _SETPOINT_SELECTOR
-        for preset in PRESETS
-        for side in ("heat", "cool")
-    }
-)
+    return vol.Schema(
+        {
+            vol.Required(option_key(preset, side)): selector
+            for preset in PRESETS
+            for side in ("heat", "cool")
+        }
+    )
 
 
-def _preset_errors(user_input: Mapping[str, float], deadband: float) -> dict[str, str]:
-    """Return the form's errors: whole degrees in range, the deadband kept, no two pairs alike."""
+def _preset_errors(
+    user_input: Mapping[str, float], deadband: float, duplicates: list[tuple[str, str]]
+) -> dict[str, str]:
+    """Return the form's errors: whole degrees in range, the deadband kept, no two pairs alike.
+
+    Each two presets holding the same pair are appended to `duplicates`, first found first.
+    """
     errors: dict[str, str] = {}
     for key, value in user_input.items():
         if value != int(value):
             errors[key] = "whole_degrees"
         elif not SETPOINT_MIN <= value <= SETPOINT_MAX:
             errors[key] = "out_of_range"
-    pairs: set[tuple[float, float]] = set()
+    pairs: dict[tuple[float, float], str] = {}
     for preset in PRESETS:
         heat_key, cool_key = option_key(preset, "heat"), option_key(preset, "cool")
         pair = (user_input[heat_key], user_input[cool_key])
@@ -599,8 +702,9 @@ def _preset_errors(user_input: Mapping[str, float], deadband: float) -> dict[str
         if pair[1] - pair[0] < deadband:
             errors[cool_key] = "deadband"
         elif pair in pairs:
+            duplicates.append((pairs[pair], preset))
             errors["base"] = "duplicate_presets"
-        pairs.add(pair)
+        pairs.setdefault(pair, preset)
     return errors
 
 
@@ -608,31 +712,47 @@ class SteamloopOptionsFlow(OptionsFlow):
     """Set the heat/cool pair each preset holds."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show the pairs, and save them once they are whole degrees that keep the deadband."""
+        """Show the pairs in the user's unit; save them in whole °F once they keep the deadband."""
         deadband = self._deadband()
+        unit = self.hass.config.units.temperature_unit
         errors: dict[str, str] = {}
+        duplicates: list[tuple[str, str]] = []
         if user_input is not None:
-            if not (errors := _preset_errors(user_input, deadband)):
+            fahrenheit = {key: to_fahrenheit(value, unit) for key, value in user_input.items()}
+            if not (errors := _preset_errors(fahrenheit, deadband, duplicates)):
                 return self.async_create_entry(
-                    data={key: int(value) for key, value in user_input.items()}
+                    data={key: int(value) for key, value in fahrenheit.items()}
                 )
             shown: Mapping[str, Any] = user_input
         else:
             shown = {
-                option_key(preset, side): value
+                option_key(preset, side): to_user(value, unit)
                 for preset, pair in presets_from_options(self.config_entry.options).items()
                 for side, value in pair._asdict().items()
             }
         return self.async_show_form(
             step_id="init",
-            data_schema=self.add_suggested_values_to_schema(PRESETS_SCHEMA, shown),
+            data_schema=self.add_suggested_values_to_schema(presets_schema(unit), shown),
             errors=errors,
             description_placeholders={
-                "deadband": f"{deadband:g}",
-                "min": str(SETPOINT_MIN),
-                "max": str(SETPOINT_MAX),
+                "deadband": f"{to_user_interval(deadband, unit):g}",
+                "min": f"{to_user(SETPOINT_MIN, unit):g}",
+                "max": f"{to_user(SETPOINT_MAX, unit):g}",
+                "unit": unit,
+                **await self._preset_names(duplicates),
             },
         )
+
+    async def _preset_names(self, duplicates: list[tuple[str, str]]) -> dict[str, str]:
+        """Return the two presets alike, named as the climate dialog names them."""
+        if not duplicates:
+            return {}
+        names = await translation.async_get_translations(
+            self.hass, self.hass.config.language, "entity", [DOMAIN]
+        )
+        prefix = f"component.{DOMAIN}.entity.climate.zone.state_attributes.preset_mode.state."
+        first, second = (names.get(prefix + preset, preset) for preset in duplicates[0])
+        return {"first": first, "second": second}
 
     def _deadband(self) -> float:
         """Return the widest deadband the zones reported, or the usual one before they did."""

@@ -18,6 +18,8 @@ CONF_FINGERPRINT: Final = "fingerprint"
 CONF_SERIAL_URL: Final = "serial_url"
 # Every host and serial path the entry had before its current one, so none of them can leak.
 CONF_PAST_HOSTS: Final = "past_hosts"
+# The Trane Local entry a new entry takes over at its first setup (then dropped from the data).
+CONF_TAKE_OVER: Final = "take_over"
 
 # How long a first-ever setup waits for the first full state before retrying later
 # (ConfigEntryNotReady); an entry that has connected before does not wait at all.
@@ -28,6 +30,11 @@ PAIRING_TIMEOUT: Final = 120.0
 PROBE_TIMEOUT: Final = 15.0
 
 ISSUE_CERTIFICATE_CHANGED: Final = "certificate_changed"
+ISSUE_UNREACHABLE: Final = "unreachable"
+ISSUE_TAKEN_OVER: Final = "taken_over"
+# How long the thermostat stays unreachable before a repair issue says so (one INFO line says it
+# at once; an hour is past a router's reboot or a power cut the thermostat rides out).
+UNREACHABLE_ISSUE_AFTER: Final = 3600.0
 
 # Version of the stored structure (zones, names, modes) an entry is set up from at start.
 STORAGE_VERSION: Final = 1

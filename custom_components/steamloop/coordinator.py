@@ -18,12 +18,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .client import (
@@ -32,16 +34,29 @@ from .client import (
     Change,
     ConnectError,
     LinkState,
+    SteamloopError,
     Supervisor,
     SystemField,
     ThermostatState,
 )
-from .const import CONF_FINGERPRINT, CONF_SECRET_KEY, DOMAIN, LOGGER, SETUP_TIMEOUT
+from .const import (
+    CONF_FINGERPRINT,
+    CONF_SECRET_KEY,
+    DOMAIN,
+    LOGGER,
+    SETUP_TIMEOUT,
+    UNREACHABLE_ISSUE_AFTER,
+)
 from .devices import ZoneDevices, async_register_thermostat, device_key, zone_key
 from .helpers import build_transport
 from .identity import has_address_identity
 from .redact import entry_redactor
-from .repairs import async_create_certificate_issue, async_delete_certificate_issue
+from .repairs import (
+    async_create_certificate_issue,
+    async_create_unreachable_issue,
+    async_delete_certificate_issue,
+    async_delete_unreachable_issue,
+)
 from .storage import StructureStore, restored
 
 type SteamloopConfigEntry = ConfigEntry[SteamloopCoordinator]
@@ -128,6 +143,8 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         # Who shows which data: key -> callbacks, each with the order it subscribed in.
         self._subscribers: dict[DataKey, dict[CALLBACK_TYPE, int]] = {}
         self._subscriptions = 0
+        # Raises the "unreachable" repair issue when the link stays down that long.
+        self._unreachable_timer: CALLBACK_TYPE | None = None
 
     @property
     def available(self) -> bool:
@@ -161,12 +178,42 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         entry.async_on_unload(self.supervisor.add_availability_listener(self._on_availability))
         entry.async_on_unload(self.supervisor.add_state_listener(self._on_state))
         entry.async_on_unload(self._async_stop)
+        entry.async_on_unload(self._async_forget_unreachable)
+        self._async_watch_unreachable()
         entry.async_on_unload(
             self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._async_on_hass_stop)
         )
         entry.async_create_background_task(
             self.hass, self.supervisor.run(), f"{DOMAIN} {self.label} supervisor"
         )
+        if not self._waiting_first_sync:
+            # Set up at once from the stored structure: nobody waits for the link, so say it
+            # if it does not come (a first-ever setup fails with the reason instead).
+            entry.async_create_background_task(
+                self.hass, self._async_check_start(), f"{DOMAIN} {self.label} start check"
+            )
+
+    async def _async_check_start(self) -> None:
+        """Log one INFO line when the thermostat is not reachable after a start."""
+        try:
+            await self.supervisor.wait_ready(SETUP_TIMEOUT)
+        except ConnectError as err:
+            if (
+                self._announced_loss
+                or self.available
+                or self.supervisor.link_state is LinkState.STOPPED
+            ):
+                return
+            reason = self.supervisor.last_error or err
+            LOGGER.info(
+                "%s is not reachable since the start; retrying in the background: %s",
+                self.label,
+                self.redact(str(reason)),
+            )
+            self._announced_loss = True
+        except SteamloopError:
+            # Given up: the reauthentication flow or the certificate repair says it.
+            return
 
     async def _async_update_data(self) -> ThermostatState:
         """Return the pushed state; only a first-ever setup waits for the thermostat first."""
@@ -307,6 +354,7 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
                 LOGGER.info("Connection to %s restored", self.label)
                 self._announced_loss = False
             self._link_up()
+            self._async_forget_unreachable()
         else:
             if self.hass.is_stopping:
                 # Shutting down: no point writing a storm of unavailable states.
@@ -317,6 +365,7 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
             if not self._waiting_first_sync:
                 # During a first setup, the first refresh raises instead.
                 self._handle_give_up()
+            self._async_watch_unreachable()
         if self._flush is not None:
             self._flush.cancel()
             self._flush = None
@@ -343,6 +392,34 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         self._store.async_save(self.data)
 
     @callback
+    def _async_watch_unreachable(self) -> None:
+        """Raise the unreachable issue if the link is not back within the hour."""
+        if self._unreachable_timer is None and not self.available:
+            self._unreachable_timer = async_call_later(
+                self.hass, UNREACHABLE_ISSUE_AFTER, self._async_create_unreachable_issue
+            )
+
+    @callback
+    def _async_forget_unreachable(self) -> None:
+        """Stop waiting and withdraw the unreachable issue: the link is back, or the entry went."""
+        if self._unreachable_timer is not None:
+            self._unreachable_timer()
+            self._unreachable_timer = None
+        async_delete_unreachable_issue(self.hass, self.config_entry)
+
+    @callback
+    def _async_create_unreachable_issue(self, _now: object) -> None:
+        """Tell the user the thermostat has been unreachable for long, and what to check."""
+        self._unreachable_timer = None
+        if self.available or self.supervisor.link_state in (
+            LinkState.AUTH_FAILED,
+            LinkState.CERT_MISMATCH,
+        ):
+            # A refused key or a new certificate has its own flow, which says what to do.
+            return
+        async_create_unreachable_issue(self.hass, self.config_entry)
+
+    @callback
     def _handle_give_up(self) -> None:
         """Ask the user to act when the supervisor stopped retrying."""
         link_state = self.supervisor.link_state
@@ -354,3 +431,8 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
             async_create_certificate_issue(
                 self.hass, self.config_entry, self.supervisor.fingerprint
             )
+
+    @callback
+    def async_place_new_zone_devices(self, since: datetime) -> None:
+        """Put the zone devices created since `since` in the area of their name (devices.py)."""
+        self._zone_devices.place_new(self.data.zones, since)

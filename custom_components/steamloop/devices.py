@@ -8,8 +8,11 @@ complete sync: client/supervisor.py decides that, not this module).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import device_registry as dr
 
 from .client import Zone
@@ -23,9 +26,14 @@ def device_key(entry: ConfigEntry) -> str:
     return entry.unique_id or entry.entry_id
 
 
+def zone_device_key(device_key: str, zone_id: str) -> str:
+    """Return the identifier of a zone's device; its entities' unique ids start with it."""
+    return f"{device_key}_zone_{zone_id}"
+
+
 def zone_key(entry: ConfigEntry, zone_id: str) -> str:
-    """Return the identifier of a zone's device."""
-    return f"{device_key(entry)}_zone_{zone_id}"
+    """Return the identifier of one of an entry's zone devices."""
+    return zone_device_key(device_key(entry), zone_id)
 
 
 @callback
@@ -91,6 +99,24 @@ class ZoneDevices:
             device = self._device(registry, zone_id)
             if device is not None:
                 registry.async_remove_device(device.id)
+
+    @callback
+    def place_new(self, zones: dict[str, Zone], since: datetime) -> None:
+        """Put the zone devices created since `since` in the area of their name.
+
+        What ``suggested_area`` does, but after the entities are registered: given at creation,
+        the area would also prefix every entity id of the zone (``climate.living_room_living_room``
+        for a zone named like its room). A device created before, or moved by its user, is left
+        where it is; the area is created when there is none of that name.
+        """
+        devices = dr.async_get(self._hass)
+        areas = ar.async_get(self._hass)
+        for zone_id, zone in zones.items():
+            device = self._device(devices, zone_id)
+            if device is None or device.area_id or device.created_at < since or not zone.name:
+                continue
+            area = areas.async_get_area_by_name(zone.name) or areas.async_create(zone.name)
+            devices.async_update_device(device.id, area_id=area.id)
 
     def _device(self, registry: dr.DeviceRegistry, zone_id: str) -> dr.DeviceEntry | None:
         return device_by_identifier(

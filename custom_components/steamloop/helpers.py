@@ -15,8 +15,12 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.device_registry import format_mac
 
 from .client import (
+    ConnectError,
     InvalidCommandError,
+    NotConfirmedError,
     NotReadyError,
+    Refusal,
+    RuleError,
     SerialTransport,
     SteamloopError,
     TlsTransport,
@@ -106,21 +110,51 @@ async def async_learn_mac(hass: HomeAssistant, host: str) -> str | None:
     return await hass.async_add_executor_job(_read_neighbour_mac, NEIGHBOUR_TABLE, address)
 
 
+# Refusals of the thermostat's rules with a message of their own; the others name their error.
+_REFUSAL_KEYS = {
+    Refusal.OUT_OF_RANGE: "setpoint_out_of_range",
+    Refusal.DEADBAND: "deadband_too_small",
+    Refusal.NO_SINGLE_TARGET: "target_needs_heat_or_cool",
+    Refusal.UNSUPPORTED_MODE: "unsupported_hvac_mode",
+}
+
+
 def steamloop_action[**P](
     func: Callable[P, Coroutine[Any, Any, None]],
 ) -> Callable[P, Coroutine[Any, Any, None]]:
-    """Turn client errors raised by an entity action into translated Home Assistant errors."""
+    """Turn client errors raised by an entity action into translated Home Assistant errors.
+
+    The one boundary between the client's errors and what a user reads: a refusal of the rules
+    (nothing was sent), a thermostat that did not confirm in time (the entity keeps what it last
+    reported), and a link that is down or dropped meanwhile ("not connected").
+    """
 
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
         try:
             await func(*args, **kwargs)
+        except RuleError as err:
+            if key := _REFUSAL_KEYS.get(err.refusal):
+                raise ServiceValidationError(
+                    translation_domain=DOMAIN,
+                    translation_key=key,
+                    translation_placeholders=err.placeholders,
+                ) from err
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="invalid_command",
+                translation_placeholders={"error": str(err)},
+            ) from err
         except InvalidCommandError as err:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="invalid_command",
                 translation_placeholders={"error": str(err)},
             ) from err
-        except NotReadyError as err:
+        except NotConfirmedError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="not_confirmed"
+            ) from err
+        except (NotReadyError, ConnectError) as err:
             raise HomeAssistantError(
                 translation_domain=DOMAIN, translation_key="not_connected"
             ) from err

@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from typing import Any, Final, NamedTuple
 
 from homeassistant.components.climate.const import PRESET_AWAY, PRESET_HOME, PRESET_SLEEP
+from homeassistant.const import UnitOfTemperature
+from homeassistant.util.unit_conversion import TemperatureConverter
 
-# Re-exported for the options flow, which imports it from here.
-from .client import DEFAULT_DEADBAND as DEFAULT_DEADBAND  # noqa: PLC0414
-from .client import HoldType, Zone
+from .client import DEFAULT_DEADBAND, SETPOINT_MAX, SETPOINT_MIN, HoldType, Zone
+from .client.rules import whole
 
 
 class Setpoints(NamedTuple):
@@ -33,9 +34,49 @@ DEFAULT_PRESETS: Final = {
     PRESET_SLEEP: Setpoints(64, 78),
 }
 PRESETS: Final = tuple(DEFAULT_PRESETS)
-# What the thermostat accepts (the client refuses anything else).
-SETPOINT_MIN: Final = 40
-SETPOINT_MAX: Final = 99
+# The range (SETPOINT_MIN..SETPOINT_MAX) and the deadband assumed before a zone reports its own
+# (DEFAULT_DEADBAND) are the client's rules, re-exported for the options flow.
+__all__ = [
+    "DEFAULT_DEADBAND",
+    "DEFAULT_PRESETS",
+    "PRESETS",
+    "SETPOINT_MAX",
+    "SETPOINT_MIN",
+    "Setpoints",
+    "option_key",
+    "preset_of",
+    "presets_from_options",
+    "to_fahrenheit",
+    "to_user",
+    "to_user_interval",
+]
+
+FAHRENHEIT: Final = UnitOfTemperature.FAHRENHEIT
+
+
+def to_user(value: float, unit: str) -> float:
+    """Return a whole °F setpoint in the user's unit: as is in °F, to the half degree in °C.
+
+    Half degrees Celsius (0.9 °F) are fine enough that every whole °F shows as its own value, and
+    ``to_fahrenheit`` brings it back to the same whole °F.
+    """
+    if unit == FAHRENHEIT:
+        return value
+    return round(TemperatureConverter.convert(value, FAHRENHEIT, unit) * 2) / 2
+
+
+def to_user_interval(value: float, unit: str) -> float:
+    """Return a °F difference (the deadband) in the user's unit, to a tenth."""
+    if unit == FAHRENHEIT:
+        return value
+    return round(TemperatureConverter.convert_interval(value, FAHRENHEIT, unit), 1)
+
+
+def to_fahrenheit(value: float, unit: str) -> float:
+    """Return a setpoint typed in the user's unit in °F: as typed in °F, whole °F from °C."""
+    if unit == FAHRENHEIT:
+        return value
+    return float(whole(TemperatureConverter.convert(value, unit, FAHRENHEIT)))
 
 
 def option_key(preset: str, side: str) -> str:

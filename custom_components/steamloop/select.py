@@ -11,7 +11,8 @@ from .coordinator import SteamloopConfigEntry, SteamloopCoordinator
 from .entity import SteamloopZoneEntity, async_add_zone_entities
 from .helpers import steamloop_action
 
-PARALLEL_UPDATES = 1
+# The client orders actions per zone itself; other zones need not wait (see climate.py).
+PARALLEL_UPDATES = 0
 
 HOLD_OPTIONS = {
     HoldType.SCHEDULE: "schedule",
@@ -52,5 +53,5 @@ class HoldSelect(SteamloopZoneEntity, SelectEntity):
 
     @steamloop_action
     async def async_select_option(self, option: str) -> None:
-        """Change the zone's hold, keeping its setpoints."""
+        """Change the zone's hold, keeping its setpoints; return once the thermostat reports it."""
         await self.coordinator.supervisor.set_hold_type(self.zone_id, HOLD_TYPES[option])

@@ -127,7 +127,6 @@ LINK_SENSORS = (
         key="last_disconnect_reason",
         translation_key="last_disconnect_reason",
         entity_category=EntityCategory.DIAGNOSTIC,
-        entity_registry_enabled_default=False,
         value_fn=lambda supervisor: supervisor.stats.last_disconnect_reason,
     ),
     LinkSensorDescription(

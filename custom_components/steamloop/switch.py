@@ -13,7 +13,8 @@ from .coordinator import SteamloopConfigEntry, SteamloopCoordinator
 from .entity import SteamloopEntity, async_add_appearing_entities
 from .helpers import steamloop_action
 
-PARALLEL_UPDATES = 1
+# The client orders actions itself; zones need not wait on the system (see climate.py).
+PARALLEL_UPDATES = 0
 
 
 async def async_setup_entry(

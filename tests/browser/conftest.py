@@ -50,7 +50,13 @@ THERMOSTATS: dict[str, tuple[int, tuple[str, ...]]] = {
     "reconfigure": (11, ()),
     "repair": (12, ()),
     "presets": (13, ()),
-    "discovered": (14, ("--pairing",)),
+    "areas": (14, ()),
+    "link": (15, ()),
+    "rejected": (16, ()),
+    "reconfigure_from": (17, ()),
+    "reconfigure_other": (18, ()),
+    "refusing": (19, ()),
+    "discovered": (20, ("--pairing",)),
 }
 # Our code in a Home Assistant log record.
 _OURS = re.compile(r"custom_components[./]steamloop|integration 'steamloop'")

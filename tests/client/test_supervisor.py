@@ -205,7 +205,9 @@ async def test_no_command_while_a_reconnect_resyncs(
 async def test_set_temperature_applies_the_deadband(
     make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
 ) -> None:
-    """The side the caller did not set moves to keep the deadband; the echo updates the state."""
+    """The side the caller did not set moves to keep the deadband; the echo updates the state.
+
+    A zone that follows its schedule is held until its next period, not for good."""
     supervisor, _ = await start(make_supervisor, clock)
     thermostat.set_setpoints("1", heat=68, cool=76, deadband=3)
     await clock.settle()
@@ -217,7 +219,7 @@ async def test_set_temperature_applies_the_deadband(
         "heat_setpoint": "75",
         "cool_setpoint": "78",
         "deadband": "3",
-        "hold_type": HoldType.MANUAL.value,
+        "hold_type": HoldType.HOLD.value,
     }
     await clock.settle()
     assert supervisor.state.zones["1"].heat_setpoint == 75
@@ -241,7 +243,7 @@ async def test_set_temperature_applies_the_deadband(
         ({"cool": 72.5}, ("68", "73")),
         ({"heat": 61.1, "cool": 64.1}, ("61", "64")),  # exactly the deadband apart
         ({"heat": 61, "cool": 64}, ("61", "64")),
-        ({"heat": 107}, ("107", "110")),  # the moved side at the top of the range
+        ({"heat": 96}, ("96", "99")),  # the moved side at the top of the range
     ],
 )
 async def test_setpoints_are_sent_whole_and_exact(
@@ -260,14 +262,14 @@ async def test_setpoints_are_sent_whole_and_exact(
     assert (command.fields["heat_setpoint"], command.fields["cool_setpoint"]) == sent
 
 
-@pytest.mark.parametrize("request_", [{"heat": 109}, {"cool": 33}, {"heat": 60.9, "cool": 63.4}])
+@pytest.mark.parametrize("request_", [{"heat": 97}, {"cool": 42}, {"heat": 60.9, "cool": 63.4}])
 async def test_setpoints_range_checked_after_the_deadband(
     make_supervisor: MakeSupervisor,
     clock: Clock,
     thermostat: Simulator,
     request_: dict[str, float],
 ) -> None:
-    """Heat 109 would move cool to 112, cool 33 heat to 30: refused, nothing sent."""
+    """Heat 97 would move cool to 100, cool 42 heat to 39: refused, nothing sent."""
     supervisor, _ = await start(make_supervisor, clock)
     thermostat.set_setpoints("1", heat=68, cool=76, deadband=3)
     await clock.settle()
@@ -382,7 +384,7 @@ async def test_command_on_a_link_closed_under_it_raises_connect_error(
     transport.links[-1].writer.transport.abort()
 
     with pytest.raises(ConnectError):
-        await supervisor.set_fan_mode(FanMode.AUTO)
+        await supervisor.set_fan_mode(FanMode.CIRCULATE)
 
     await clock.until(lambda: len(thermostat.logins) == 2 and is_ready(supervisor)(), limit=15)
     assert thermostat.commands == []

@@ -211,6 +211,17 @@ async def test_control_channel_on_standard_input(
     assert await ask("1 pairing-delay 2.5") == "ok 1 pairing-delay 2.5"
     assert await ask("1 revoke new-key") == "ok 1 revoke new-key"
     assert await ask("1 wait-refusals 0") == "ok 1 wait-refusals 0"
+    # Down: nothing listens (a thermostat without power); up: the same port again.
+    assert await ask("1 down") == "ok 1 down"
+    with pytest.raises(ConnectionRefusedError):
+        await asyncio.open_connection(banner["host"], int(banner["port"]))
+    assert await ask("1 up") == "ok 1 up"
+    _, writer = await asyncio.open_connection(banner["host"], int(banner["port"]))
+    writer.close()
+    await writer.wait_closed()
+    assert await ask("1 echo off") == "ok 1 echo off"
+    assert await ask("1 echo on") == "ok 1 echo on"
+    assert await ask("1 echo-delay 2") == "ok 1 echo-delay 2"
     fingerprint = (await ask("1 new-certificate")).removeprefix("ok ")
     assert re.fullmatch(r"[0-9a-f]{64}", fingerprint)
     assert fingerprint != banner["server certificate sha256"]

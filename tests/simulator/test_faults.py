@@ -296,6 +296,35 @@ async def test_reply_delay_holds_every_frame_and_keeps_order(
     assert await client.event() == ("FanModeUpdated", {"fan_mode": "2"})
 
 
+async def test_the_echo_of_a_command_can_be_delayed_or_dropped(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, thermostat: Simulator, connect: Connect
+) -> None:
+    """A slow thermostat reports a command's change later; one that never confirms applies it
+    and reports nothing, while its own changes are still reported at once."""
+    client = await connect(thermostat)
+    await client.send_bytes(login_frame("test-key"))
+    assert await client.message() == LOGIN_OK
+    await client.burst(thermostat)
+
+    thermostat.echo_delay = 2.0
+    await client.request("UpdateFanMode", {"fan_mode": "3"})
+    await thermostat.wait_for_command("UpdateFanMode")
+    advance(hass, freezer, 1)
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert thermostat.clients[0].frames_sent == 1 + len(thermostat.plant.burst())
+    advance(hass, freezer, 1)
+    assert await client.event() == ("FanModeUpdated", {"fan_mode": "3"})
+
+    thermostat.echo_delay = 0.0
+    thermostat.echo = False
+    await client.request("UpdateFanMode", {"fan_mode": "2"})
+    await thermostat.wait_for_command("UpdateFanMode", 2)
+    assert thermostat.plant.fan_mode == "2"
+    thermostat.set_humidity(50)
+    assert await client.event() == ("IndoorRelativeHumidityUpdated", {"relative_humidity": "50"})
+
+
 async def test_delayed_frames_are_dropped_with_their_client(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, thermostat: Simulator, connect: Connect
 ) -> None:

@@ -35,6 +35,7 @@ from .errors import (
     CertificateMismatchError,
     ConnectError,
     InvalidCommandError,
+    NotConfirmedError,
     NotReadyError,
     PairingError,
     PairingTimeoutError,
@@ -42,9 +43,17 @@ from .errors import (
     SteamloopError,
     ThermostatBusyError,
 )
-from .models import DEFAULT_DEADBAND, ActivityStatus, FanMode, HoldType, ZoneMode
+from .models import ActivityStatus, FanMode, HoldType, ZoneMode
 from .redact import BASE as BASE_REDACTOR
 from .redact import REDACTED, Redactor, mac_notations
+from .rules import (
+    DEFAULT_DEADBAND,
+    SETPOINT_MAX,
+    SETPOINT_MIN,
+    Refusal,
+    RuleError,
+    ZoneRequest,
+)
 from .session import LinkStats, PairingResult, ProbeResult, Session, pair, probe
 from .state import Change, SystemField, ThermostatState, Zone
 from .supervisor import LinkState, Supervisor
@@ -66,6 +75,8 @@ __all__ = [
     "HEARTBEAT",
     "MAX_FRAME",
     "REDACTED",
+    "SETPOINT_MAX",
+    "SETPOINT_MIN",
     "TERMINATOR",
     "ActivityStatus",
     "AuthenticationError",
@@ -84,6 +95,7 @@ __all__ = [
     "LinkState",
     "LinkStats",
     "Message",
+    "NotConfirmedError",
     "NotReadyError",
     "PairingError",
     "PairingResult",
@@ -91,8 +103,10 @@ __all__ = [
     "ProbeResult",
     "ProtocolError",
     "Redactor",
+    "Refusal",
     "Request",
     "Response",
+    "RuleError",
     "SerialTransport",
     "Session",
     "SteamloopError",
@@ -105,6 +119,7 @@ __all__ = [
     "Zone",
     "ZoneAction",
     "ZoneMode",
+    "ZoneRequest",
     "build_ssl_context",
     "decode",
     "decode_all",

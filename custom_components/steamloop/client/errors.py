@@ -50,6 +50,10 @@ class NotReadyError(SteamloopError):
     """A command was issued while the link is not ready."""
 
 
+class NotConfirmedError(SteamloopError):
+    """A command was sent, but the thermostat did not report the change in time."""
+
+
 class InvalidCommandError(SteamloopError, ValueError):
     """A command's input is invalid: unknown zone, unsupported mode or out-of-range value."""
 

@@ -1,16 +1,8 @@
-"""Wire enums and the thermostat's defaults.
-
-Each enum member's value is the exact string the thermostat sends and expects.
-"""
+"""Wire enums: each member's value is the exact string the thermostat sends and expects."""
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Final
-
-# The gap between a zone's heat and cool setpoints that the thermostats ship with: what the
-# reference client assumes (and sends) until a zone reports its own.
-DEFAULT_DEADBAND: Final = 3.0
 
 
 class ZoneMode(StrEnum):

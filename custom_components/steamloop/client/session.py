@@ -470,6 +470,7 @@ async def pair(
     *,
     timeout: float = PAIRING_TIMEOUT,  # noqa: ASYNC109 - a deadline for the whole pairing
     acknowledged: Callable[[PairingResult], None] | None = None,
+    on_refusal: Callable[[], None] | None = None,
 ) -> PairingResult:
     """Get a key from the thermostat within `timeout`.
 
@@ -480,7 +481,8 @@ async def pair(
     The key is the result from the moment it is acknowledged: the thermostat uses it from then on.
     So `acknowledged` is called with it at once, and closing the link afterwards is cleanup that the
     deadline does not cover; a caller cancelled during that close still has the key through the
-    callback. Cancelling leaves no link open.
+    callback. Cancelling leaves no link open. `on_refusal` is called at each refused login, so a
+    caller can tell the user the thermostat is not on its pairing screen yet.
     """
     refused: PairingError | None = None
     session: Session | None = None
@@ -493,6 +495,8 @@ async def pair(
                 except _PairingRefusedError as err:
                     refused = err
                     _LOGGER.debug("%s: %s; asking again", transport.name, str(err))
+                    if on_refusal is not None:
+                        on_refusal()
                     await session.close()
                     session = None
                     await asyncio.sleep(PAIRING_RETRY)

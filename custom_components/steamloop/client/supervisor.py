@@ -38,16 +38,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Final
 
-from . import codec
+from . import rules
 from .capture import Capture
 from .codec import Event
+from .commands import SYSTEM_LANE, Commands, Send
 from .errors import (
     AuthenticationError,
     CertificateMismatchError,
@@ -56,8 +56,9 @@ from .errors import (
     NotReadyError,
     SteamloopError,
 )
-from .models import DEFAULT_DEADBAND, FanMode, HoldType, ZoneMode
+from .models import FanMode, HoldType, ZoneMode
 from .redact import BASE, Redactor
+from .rules import Write, ZoneRequest
 from .session import LinkStats, Session
 from .state import SYSTEM_FIELDS, Change, ThermostatState, Zone
 from .transport import Transport
@@ -75,7 +76,6 @@ SILENCE_GROWTH: Final = 2.0
 # A zone missing from a burst is removed once the link has been live this long without an event
 # naming it: a burst that pauses for less than this (between zones, anywhere) removes nothing.
 ZONE_REMOVAL_AFTER: Final = 10.0
-SETPOINT_RANGE: Final = (32.0, 110.0)
 
 REASON_AUTH: Final = "authentication failed"
 REASON_CERT: Final = "certificate mismatch"
@@ -123,6 +123,7 @@ class Supervisor:
         self.fingerprint: str | None = None
         self.stats = LinkStats(silence_bound=SILENCE_MIN)
         self.capture = Capture(redactor=redactor.with_secrets(secret_key))
+        self.commands = Commands(self.state)
         self.last_error: SteamloopError | None = None
         self._secret_key = secret_key
         self._expected = (
@@ -274,6 +275,7 @@ class Supervisor:
             self._went_ready(change)
             if complete:
                 self._expect_removal(set(self.state.zones) - set(fresh.zones))
+            self.commands.reported()
             outcome = await session.serve(), session.silent
         except asyncio.CancelledError:
             # Stopped on purpose: the link is healthy and deserves a proper TLS close.
@@ -281,6 +283,7 @@ class Supervisor:
             raise
         finally:
             self._session = None
+            self.commands.link_lost(f"{self.transport.name}: the link ended before the report")
             if self._stable is not None:
                 self._stable.cancel()
             self._cancel_removal()
@@ -452,8 +455,21 @@ class Supervisor:
             self._missing.discard(event.fields.get("zone_id", ""))
         if change := self.state.apply(event, self.capture):
             self._notify_state(change)
+            # After the listeners: whoever shows the state has the report when an action returns.
+            self.commands.reported()
 
-    # Commands: validated against the current state, sent only while READY, never with defaults.
+    # Commands: planned by the rules on the state as reported, sent only while READY, and
+    # returned from once the thermostat reported them (see commands.py).
+
+    async def change_zone(self, zone_id: str, request: ZoneRequest) -> None:
+        """Change a zone's mode, hold and/or setpoints; return once the thermostat reports it."""
+        self._ready()
+        self._zone(zone_id)
+
+        def plan() -> list[Write]:
+            return rules.plan_zone(self._zone(zone_id), request, self.state.supported_modes)
+
+        await self.commands.run(zone_id, plan, self._sender)
 
     async def set_temperature(
         self,
@@ -463,65 +479,34 @@ class Supervisor:
         cool: float | None = None,
         hold_type: HoldType | None = None,
     ) -> None:
-        """Set one or both setpoints, in whole degrees; the side not given keeps the deadband.
-
-        Both sides are range-checked as they would be sent, after the deadband moved one.
-        """
-        session = self._ready()
-        zone = self._zone(zone_id)
-        if heat is None and cool is None:
-            if hold_type is None:
-                msg = "give a heat or cool setpoint"
-                raise InvalidCommandError(msg)
-            await self.set_hold_type(zone_id, hold_type)
-            return
-        heat = None if heat is None else _whole(heat)
-        cool = None if cool is None else _whole(cool)
-        new_heat, new_cool, deadband = _setpoints(zone, heat, cool)
-        for value in (new_heat, new_cool):
-            if not SETPOINT_RANGE[0] <= value <= SETPOINT_RANGE[1]:
-                msg = f"setpoint {value:g} is outside {SETPOINT_RANGE[0]:g}-{SETPOINT_RANGE[1]:g}"
-                raise InvalidCommandError(msg)
-        await session.send(
-            codec.update_setpoint(
-                zone_id,
-                heat=new_heat,
-                cool=new_cool,
-                deadband=deadband,
-                # A setpoint change holds until changed again unless the caller says otherwise.
-                hold_type=HoldType.MANUAL if hold_type is None else _member(HoldType, hold_type),
-            ),
-        )
+        """Set one or both setpoints, in whole degrees; the side not given keeps the deadband."""
+        if heat is None and cool is None and hold_type is None:
+            msg = "give a heat or cool setpoint"
+            raise rules.RuleError(rules.Refusal.NOTHING_ASKED, msg)
+        await self.change_zone(zone_id, ZoneRequest(heat=heat, cool=cool, hold=hold_type))
 
     async def set_hold_type(self, zone_id: str, hold_type: HoldType) -> None:
-        """Re-send the zone's current setpoints with a new hold type."""
-        session = self._ready()
-        zone = self._zone(zone_id)
-        hold = _member(HoldType, hold_type)
-        heat, cool, deadband = _setpoints(zone, None, None)
-        await session.send(
-            codec.update_setpoint(zone_id, heat=heat, cool=cool, deadband=deadband, hold_type=hold),
-        )
+        """Keep the zone's current setpoints with a new hold type."""
+        await self.change_zone(zone_id, ZoneRequest(hold=hold_type))
 
     async def set_zone_mode(self, zone_id: str, mode: ZoneMode) -> None:
         """Change a zone's mode; it must be one the thermostat reported as supported."""
-        session = self._ready()
-        self._zone(zone_id)
-        zone_mode = _member(ZoneMode, mode)
-        if zone_mode not in self.state.supported_modes:
-            msg = f"mode {zone_mode.name} is not supported by this thermostat"
-            raise InvalidCommandError(msg)
-        await session.send(codec.update_zone_mode(zone_id, zone_mode))
+        await self.change_zone(zone_id, ZoneRequest(mode=mode))
 
     async def set_fan_mode(self, mode: FanMode) -> None:
         """Change the system fan mode."""
-        session = self._ready()
-        await session.send(codec.update_fan_mode(_member(FanMode, mode)))
+        self._ready()
+        await self.commands.run(SYSTEM_LANE, lambda: rules.fan_mode(self.state, mode), self._sender)
 
     async def set_emergency_heat(self, on: bool) -> None:  # noqa: FBT001
         """Turn emergency heat on or off."""
-        session = self._ready()
-        await session.send(codec.update_emergency_heat(on=on))
+        self._ready()
+        await self.commands.run(
+            SYSTEM_LANE, lambda: rules.emergency_heat(self.state, on=on), self._sender
+        )
+
+    def _sender(self) -> Send:
+        return self._ready().send
 
     def _ready(self) -> Session:
         session = self._session
@@ -538,39 +523,6 @@ class Supervisor:
         return zone
 
 
-def _setpoints(zone: Zone, heat: float | None, cool: float | None) -> tuple[float, float, float]:
-    """Merge requested and current setpoints; the side not given moves to keep the deadband.
-
-    A zone that has not reported a deadband gets DEFAULT_DEADBAND (3), as with the reference
-    client; setpoints are never invented: both must be known or given.
-    """
-    new_heat = zone.heat_setpoint if heat is None else heat
-    new_cool = zone.cool_setpoint if cool is None else cool
-    deadband = DEFAULT_DEADBAND if zone.deadband is None else zone.deadband
-    if new_heat is None or new_cool is None:
-        msg = f"zone {zone.zone_id!r} has not reported its setpoints yet"
-        raise InvalidCommandError(msg)
-    # Setpoints and deadbands are reported to 0.01 at most: compared there, 64 - 61 is exactly 3.
-    if round(new_cool - new_heat, 2) < round(deadband, 2):
-        if heat is not None and cool is not None:
-            msg = f"cool {cool:g} must be at least {deadband:g} above heat {heat:g}"
-            raise InvalidCommandError(msg)
-        # The moved side is rounded away from the other, so the gap never falls below the deadband.
-        if heat is not None:
-            new_cool = float(math.ceil(round(new_heat + deadband, 2)))
-        else:
-            new_heat = float(math.floor(round(new_cool - deadband, 2)))
-    return new_heat, new_cool, deadband
-
-
-def _whole(value: float) -> float:
-    """Return a requested setpoint in whole degrees, halves rounded up, as the display shows it."""
-    if not math.isfinite(value):
-        msg = f"setpoint {value!r} is not a number"
-        raise InvalidCommandError(msg)
-    return float(math.floor(value + 0.5))
-
-
 def _complete(fresh: ThermostatState, known: ThermostatState) -> bool:
     """Return whether a burst reported every system-wide field the known state has a value for."""
     return all(
@@ -578,14 +530,6 @@ def _complete(fresh: ThermostatState, known: ThermostatState) -> bool:
         for name in SYSTEM_FIELDS
         if getattr(known, name) not in (None, ())
     )
-
-
-def _member[E: StrEnum](enum: type[E], value: str) -> E:
-    try:
-        return enum(value)
-    except ValueError:
-        msg = f"{value!r} is not a valid {enum.__name__}"
-        raise InvalidCommandError(msg) from None
 
 
 def _detached[E: BaseException](err: E) -> E:
