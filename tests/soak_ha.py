@@ -88,6 +88,8 @@ BACK_WITHIN = 15.0
 SILENCE_NOTICED = 1800.0 + 20.0 + IDLE_STEP
 RUNTIME_TOLERANCE = 60.0
 ZONE_SETTLE = 15.0
+# How long a link has been READY before its one-shot timers (burst, quiet check) have run out.
+LINK_SETTLED = 60.0
 
 MODES = {"0": "off", "2": "cool", "3": "heat"}
 FANS = {"1": "auto", "2": "on", "3": "circulate"}
@@ -518,9 +520,21 @@ class Soak:
         }
 
     async def _settled_resources(self) -> dict[str, int]:
-        """Measure at comparable moments: READY, and every one-shot timer of a new link run out."""
-        await self._quiet()
-        await self._idle(120.0)
+        """Measure at comparable moments: READY, and every one-shot timer of a new link run out.
+
+        A quiet link is refreshed now and then (the silence bound), so the idle wait can end
+        in a new link's burst, whose own timers are no growth: wait for that link to settle too.
+        """
+        for _ in range(5):
+            await self._quiet()
+            await self._idle(120.0)
+            since = self._coordinator().supervisor.stats.connected_since
+            if (
+                self._available()
+                and since is not None
+                and (dt_util.utcnow() - since).total_seconds() >= LINK_SETTLED
+            ):
+                break
         return self._resources()
 
     def _check_resources(self, now: dict[str, int]) -> None:

@@ -51,6 +51,7 @@ from .client import (
     pair,
     probe,
 )
+from .client.session import PAIRING_RETRY
 from .compat import vol
 from .const import (
     CONF_FINGERPRINT,
@@ -95,8 +96,10 @@ PAIR_PATH = "Menu > Settings > Network > Advanced Setup > Remote Connection > Pa
 ANNOUNCE_POLL = 0.5
 ANNOUNCE_POLLS = 120
 # While pairing, the dialog is told the time left and what the thermostat does this often: it
-# refuses (not on its pairing screen yet) or stays silent. One pairing retry lasts as long.
-PAIR_TICK = 5.0
+# refuses (not on its pairing screen yet) or stays silent. One pairing retry lasts as long, and the
+# dialog is told half-way between two retries: a key comes right after a retry, and a dialog that
+# fetches the flow just as the key ends it would fetch a finished flow ("Invalid flow specified").
+PAIR_TICK = PAIRING_RETRY
 
 # Keys the thermostat handed out and we acknowledged, by address, until an entry stores them: the
 # thermostat uses only the new key from then on, so one must outlive a dialog closed too early.
@@ -276,7 +279,7 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
             self._pair_deadline = self.hass.loop.time() + PAIRING_TIMEOUT
             self._pair_refused_at = None
             self._pair_task = self.hass.async_create_task(self._async_pair(), eager_start=False)
-            self._async_tick_later()
+            self._async_tick_later(PAIR_TICK / 2)
         if not self._pair_task.done():
             return self.async_show_progress(
                 step_id="pair",
@@ -338,8 +341,8 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
         return "pair"
 
     @callback
-    def _async_tick_later(self) -> None:
-        self._pair_ticker = async_call_later(self.hass, PAIR_TICK, self._async_tick)
+    def _async_tick_later(self, delay: float = PAIR_TICK) -> None:
+        self._pair_ticker = async_call_later(self.hass, delay, self._async_tick)
 
     @callback
     def _async_tick(self, _now: datetime) -> None:

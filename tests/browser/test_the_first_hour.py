@@ -14,6 +14,8 @@ import time
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from tests.ha_compat import flow_ending
+
 from .conftest import EXPECT_TIMEOUT_MS
 from .instance import PAIRING_TIMEOUT, HomeAssistant, Thermostat
 from .ui import (
@@ -140,7 +142,11 @@ def test_reconfigure_to_where_another_thermostat_answers(
     ).to_be_visible()
     expect(flow.get_by_text("Pair again")).to_have_count(0)
     enter_address(flow, thermostat.host, thermostat.port)
-    expect(flow.get_by_text("Reconfiguration was successful")).to_be_visible()  # the frontend's
+    expect(
+        flow.get_by_text(
+            flow_ending("Reconfiguration was successful", "The thermostat's address was updated.")
+        )
+    ).to_be_visible()
 
 
 def test_pairing_says_the_thermostat_refuses_and_the_time_left(
