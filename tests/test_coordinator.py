@@ -487,6 +487,31 @@ async def test_emergency_heat_reported_after_setup_gets_its_switch(
     assert hass.states.get(EMERGENCY).state == "on"
 
 
+async def test_emergency_heat_first_reported_in_a_reconnect_burst_gets_its_switch(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    thermostat: Simulator,
+    clock: Clock,
+    test_client_identity: object,
+) -> None:
+    """Restarted from a structure without emergency heat, the switch comes when the link is up."""
+    thermostat.plant.emergency_heat = ""
+    mock_config_entry.add_to_hass(hass)
+    await setup_entry(hass, mock_config_entry, clock)
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    thermostat.plant.emergency_heat = "1"
+    await thermostat.refuse()
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(EMERGENCY) is None
+    await thermostat.accept()
+    await clock.until(lambda: hass.states.get(EMERGENCY) is not None, limit=15)
+    await hass.async_block_till_done()
+    assert hass.states.get(EMERGENCY).state == "on"
+
+
 async def test_set_hvac_mode_still_works_for_every_mode(
     hass: HomeAssistant, init_integration: MockConfigEntry, thermostat: Simulator, clock: Clock
 ) -> None:

@@ -10,9 +10,10 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
 from .const import CONF_TAKE_OVER, DOMAIN
-from .coordinator import SteamloopConfigEntry, SteamloopCoordinator, async_remove_structure
+from .coordinator import SteamloopConfigEntry, SteamloopCoordinator
 from .helpers import valid_host
 from .identity import async_settle_identity, async_upgrade_entry
+from .storage import async_remove_structure
 from .takeover import async_take_over, taken_over_issue_id
 
 PLATFORMS = [

@@ -28,6 +28,7 @@ from .client import (
     SETPOINT_MIN,
     FanMode,
     HoldType,
+    SystemField,
     ZoneMode,
     ZoneRequest,
     zone_action,
@@ -92,7 +93,13 @@ class SteamloopClimate(SteamloopZoneEntity, ClimateEntity):
     _attr_fan_modes = list(FAN_MODES.values())
     _attr_preset_modes = [*PRESETS, PRESET_NONE]
     system_fields = frozenset(
-        {"supported_modes", "fan_mode", "relative_humidity", "cooling", "heating"}
+        {
+            SystemField.SUPPORTED_MODES,
+            SystemField.FAN_MODE,
+            SystemField.RELATIVE_HUMIDITY,
+            SystemField.COOLING,
+            SystemField.HEATING,
+        }
     )
 
     def __init__(self, coordinator: SteamloopCoordinator, zone_id: str) -> None:

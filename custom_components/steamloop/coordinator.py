@@ -5,30 +5,27 @@ runtime, and the one place that logs what a user should know about the link. The
 pushes everything, so a refresh request (``homeassistant.update_entity``) is answered with the
 pushed state; entity availability follows the link, not the last refresh.
 
-An entry that has connected before is set up at once from the structure last seen (zones, their
-names, supported modes, whether emergency heat exists), stored whenever it changes; its entities
-stay unavailable until the link is READY. Only a first-ever setup waits for the thermostat: until
-its first attempt fails (then at once into setup-retry) or SETUP_TIMEOUT.
+An entry that has connected before is set up at once from the structure last seen (storage.py);
+its entities stay unavailable until the link is READY. Only a first-ever setup waits for the
+thermostat: until its first attempt fails (then at once into setup-retry) or SETUP_TIMEOUT.
+
+It decides when; the stored structure (storage.py), the zone devices (devices.py) and the
+certificate repair issue (repairs.py) are kept by their own modules.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final, cast
+from typing import Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
-from homeassistant.helpers import area_registry as ar
-from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later
-from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .client import (
@@ -39,26 +36,28 @@ from .client import (
     LinkState,
     SteamloopError,
     Supervisor,
+    SystemField,
     ThermostatState,
-    Zone,
-    ZoneMode,
 )
-from .compat import device_by_identifier
 from .const import (
     CONF_FINGERPRINT,
     CONF_SECRET_KEY,
     DOMAIN,
-    ISSUE_CERTIFICATE_CHANGED,
-    ISSUE_UNREACHABLE,
     LOGGER,
-    MANUFACTURER,
     SETUP_TIMEOUT,
-    STORAGE_VERSION,
     UNREACHABLE_ISSUE_AFTER,
 )
+from .devices import ZoneDevices, async_register_thermostat, device_key, zone_key
 from .helpers import build_transport
-from .identity import has_address_identity, is_mac
+from .identity import has_address_identity
 from .redact import entry_redactor
+from .repairs import (
+    async_create_certificate_issue,
+    async_create_unreachable_issue,
+    async_delete_certificate_issue,
+    async_delete_unreachable_issue,
+)
+from .storage import StructureStore, restored
 
 type SteamloopConfigEntry = ConfigEntry[SteamloopCoordinator]
 
@@ -72,9 +71,9 @@ class ZoneKey:
 
 @dataclass(frozen=True, slots=True)
 class SystemKey:
-    """One system-wide field of the thermostat's state (a name in ``SYSTEM_FIELDS``)."""
+    """One system-wide field of the thermostat's state."""
 
-    field: str
+    field: SystemField
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,32 +85,19 @@ LINK: Final = LinkKey()
 type DataKey = ZoneKey | SystemKey | LinkKey
 
 
+@dataclass(frozen=True, slots=True)
+class Appeared:
+    """What entities are made for: zones, and the system's emergency heat."""
+
+    zones: frozenset[str] = frozenset()
+    emergency_heat: bool = False
+
+
 def change_keys(change: Change) -> set[DataKey]:
     """Return the keys of the data a Change touched (added zones are new entities instead)."""
     keys: set[DataKey] = {ZoneKey(zone_id) for zone_id in change.zones | change.removed}
     keys.update(SystemKey(name) for name in change.system)
     return keys
-
-
-def _structure(state: ThermostatState) -> dict[str, Any]:
-    """Return what entities are made from: zones and their names, modes, emergency heat."""
-    return {
-        "zones": {zone_id: zone.name for zone_id, zone in state.zones.items()},
-        "supported_modes": [mode.value for mode in state.supported_modes],
-        "emergency_heat": state.emergency_heat is not None,
-    }
-
-
-def _restored(structure: dict[str, Any]) -> ThermostatState:
-    """Return a state holding a stored structure and no readings."""
-    modes = [mode for mode in ZoneMode if mode.value in structure.get("supported_modes", [])]
-    return ThermostatState(
-        zones={
-            str(zone_id): Zone(str(zone_id), name=name)
-            for zone_id, name in structure.get("zones", {}).items()
-        },
-        supported_modes=tuple(modes),
-    )
 
 
 class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
@@ -143,8 +129,8 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         self.data = self.supervisor.state
         # The thermostat's device, which zone devices are linked to.
         self.device_id = ""
-        self._store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, storage_key(entry))
-        self._structure: dict[str, Any] | None = None
+        self._store = StructureStore(hass, entry)
+        self._zone_devices = ZoneDevices(hass, entry)
         self._known_emergency_heat = False
         self._waiting_first_sync = False
         self._announced_loss = False
@@ -152,8 +138,11 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         self._dirty: set[DataKey] = set()
         self._flush: asyncio.Handle | None = None
         self._link_marks: tuple[object, ...] = ()
-        self._zone_listeners: list[Callable[[frozenset[str]], None]] = []
-        self._zone_names: dict[str, str] = {}
+        self._appearance_listeners: list[Callable[[Appeared], None]] = []
+        self._emergency_heat_appeared = False
+        # Who shows which data: key -> callbacks, each with the order it subscribed in.
+        self._subscribers: dict[DataKey, dict[CALLBACK_TYPE, int]] = {}
+        self._subscriptions = 0
         # Raises the "unreachable" repair issue when the link stays down that long.
         self._unreachable_timer: CALLBACK_TYPE | None = None
 
@@ -170,34 +159,22 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
     @property
     def device_key(self) -> str:
         """Return the stable key that entity unique ids and device identifiers derive from."""
-        return self.config_entry.unique_id or self.config_entry.entry_id
+        return device_key(self.config_entry)
 
     def zone_key(self, zone_id: str) -> str:
         """Return the identifier of a zone's device."""
-        return zone_device_key(self.device_key, zone_id)
+        return zone_key(self.config_entry, zone_id)
 
     async def _async_setup(self) -> None:
         """Load the last known structure, register the device and start the supervisor."""
         entry = self.config_entry
-        stored = await self._store.async_load() or self._structure_from_registries()
+        stored = await self._store.async_load()
         if stored:
-            self._structure = stored
             self._known_emergency_heat = bool(stored.get("emergency_heat"))
-            self.data.sync_from(_restored(stored))
+            self.data.sync_from(restored(stored))
         else:
             self._waiting_first_sync = True
-        mac = entry.unique_id if is_mac(entry.unique_id) else None
-        self.device_id = (
-            dr.async_get(self.hass)
-            .async_get_or_create(
-                config_entry_id=entry.entry_id,
-                identifiers={(DOMAIN, self.device_key)},
-                connections={(dr.CONNECTION_NETWORK_MAC, mac)} if mac else set(),
-                manufacturer=MANUFACTURER,
-                name=entry.title,
-            )
-            .id
-        )
+        self.device_id = async_register_thermostat(self.hass, entry)
         entry.async_on_unload(self.supervisor.add_availability_listener(self._on_availability))
         entry.async_on_unload(self.supervisor.add_state_listener(self._on_state))
         entry.async_on_unload(self._async_stop)
@@ -238,27 +215,6 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
             # Given up: the reauthentication flow or the certificate repair says it.
             return
 
-    def _structure_from_registries(self) -> dict[str, Any] | None:
-        """Return the structure an entry set up before the structure was stored left behind.
-
-        Its zone devices name the zones and the emergency heat switch's registry entry tells
-        whether there is one; the supported modes are learnt when the thermostat answers.
-        """
-        entry_id = self.config_entry.entry_id
-        prefix = self.zone_key("")
-        zones = {
-            identifier[len(prefix) :]: device.name
-            for device in dr.async_entries_for_config_entry(dr.async_get(self.hass), entry_id)
-            for domain, identifier in device.identifiers
-            if domain == DOMAIN and identifier.startswith(prefix)
-        }
-        if not zones:
-            return None
-        switch = er.async_get(self.hass).async_get_entity_id(
-            "switch", DOMAIN, f"{self.device_key}_emergency_heat"
-        )
-        return {"zones": zones, "supported_modes": [], "emergency_heat": switch is not None}
-
     async def _async_update_data(self) -> ThermostatState:
         """Return the pushed state; only a first-ever setup waits for the thermostat first."""
         if self._waiting_first_sync:
@@ -271,7 +227,9 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
                     translation_domain=DOMAIN, translation_key="authentication_failed"
                 ) from err
             except CertificateMismatchError as err:
-                self._async_create_certificate_issue()
+                async_create_certificate_issue(
+                    self.hass, self.config_entry, self.supervisor.fingerprint
+                )
                 raise ConfigEntryError(
                     translation_domain=DOMAIN, translation_key="certificate_changed"
                 ) from err
@@ -296,13 +254,54 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         await self.supervisor.stop()
 
     @callback
-    def async_add_zone_listener(self, listener: Callable[[frozenset[str]], None]) -> CALLBACK_TYPE:
-        """Call listener with the ids of zones that appear after setup."""
-        self._zone_listeners.append(listener)
+    def present(self) -> Appeared:
+        """Return what entities are made for now (each platform's setup adds those)."""
+        self._emergency_heat_appeared = self.has_emergency_heat
+        return Appeared(frozenset(self.data.zones), emergency_heat=self.has_emergency_heat)
+
+    @callback
+    def async_add_appearance_listener(self, listener: Callable[[Appeared], None]) -> CALLBACK_TYPE:
+        """Call listener with what appears after setup: new zones, emergency heat once."""
+        self._appearance_listeners.append(listener)
 
         @callback
         def remove() -> None:
-            self._zone_listeners.remove(listener)
+            self._appearance_listeners.remove(listener)
+
+        return remove
+
+    @callback
+    def _appeared(self, appeared: Appeared) -> None:
+        for listener in list(self._appearance_listeners):
+            listener(appeared)
+
+    @callback
+    def _check_emergency_heat(self) -> None:
+        """Tell listeners once when emergency heat is first known (reported while READY)."""
+        if self.has_emergency_heat and not self._emergency_heat_appeared:
+            self._emergency_heat_appeared = True
+            self._appeared(Appeared(emergency_heat=True))
+
+    @callback
+    def async_subscribe(self, keys: Iterable[DataKey], update: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call update once per handled chunk in which any of keys changed, while available.
+
+        Entities subscribe with the keys of what they show; the coordinator's own listeners
+        (``async_add_listener``) are called when availability flips, whatever changed.
+        """
+        subscribed = frozenset(keys)
+        self._subscriptions += 1
+        for key in subscribed:
+            self._subscribers.setdefault(key, {})[update] = self._subscriptions
+
+        @callback
+        def remove() -> None:
+            for key in subscribed:
+                updates = self._subscribers.get(key)
+                if updates is not None:
+                    updates.pop(update, None)
+                    if not updates:
+                        del self._subscribers[key]
 
         return remove
 
@@ -310,10 +309,9 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
     def _on_state(self, change: Change) -> None:
         """Apply a change now to devices; write entities once the received chunk is handled."""
         if change.removed:
-            self._remove_zone_devices(change.removed)
+            self._zone_devices.remove(change.removed)
         if change.added:
-            for listener in list(self._zone_listeners):
-                listener(change.added)
+            self._appeared(Appeared(zones=change.added))
         self._dirty.update(change_keys(change))
         if self._flush is None:
             # Every frame of one read is handled before the loop runs this: each entity is
@@ -325,7 +323,9 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         """Write the entities that show what changed since the last flush."""
         self._flush = None
         dirty, self._dirty = self._dirty, set()
-        self._rename_zone_devices({key.zone_id for key in dirty if isinstance(key, ZoneKey)})
+        self._zone_devices.rename(
+            self.data.zones, {key.zone_id for key in dirty if isinstance(key, ZoneKey)}
+        )
         stats = self.supervisor.stats
         marks = (stats.connects, stats.disconnects, stats.last_disconnect_reason)
         if marks != self._link_marks:
@@ -335,11 +335,15 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         if not self.available:
             # Unavailable entities show nothing; the flip back writes every entity.
             return
-        self._save_structure()
-        # The coordinator's own listener registry: each entity's context is its set of keys.
-        for update, context in list(self._listeners.values()):
-            if context is None or not dirty.isdisjoint(cast("frozenset[DataKey]", context)):
-                update()
+        self._store.async_save(self.data)
+        if SystemKey(SystemField.EMERGENCY_HEAT) in dirty:
+            self._check_emergency_heat()
+        due: dict[CALLBACK_TYPE, int] = {}
+        for key in dirty:
+            due.update(self._subscribers.get(key, {}))
+        # In the order they subscribed, each once however many of its keys changed.
+        for update in sorted(due, key=due.__getitem__):
+            update()
 
     @callback
     def _on_availability(self, available: bool, reason: str | None) -> None:  # noqa: FBT001
@@ -367,13 +371,14 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
             self._flush = None
         self._dirty.clear()
         self._link_marks = ()
+        self._check_emergency_heat()
         self.async_update_listeners()
 
     @callback
     def _link_up(self) -> None:
         """Record what a READY link proves: its certificate and the thermostat's structure."""
         entry = self.config_entry
-        ir.async_delete_issue(self.hass, DOMAIN, certificate_issue_id(entry))
+        async_delete_certificate_issue(self.hass, entry)
         if entry.data.get(CONF_FINGERPRINT) is None and self.supervisor.fingerprint is not None:
             # Entries made with a key or migrated from trane pin the certificate seen first.
             self.hass.config_entries.async_update_entry(
@@ -383,8 +388,8 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
                 # An older entry's unique id moves off its address at setup (identity.py).
                 self.hass.config_entries.async_schedule_reload(entry.entry_id)
         self._known_emergency_heat = self.data.emergency_heat is not None
-        self._rename_zone_devices(set(self.data.zones))
-        self._save_structure()
+        self._zone_devices.rename(self.data.zones, set(self.data.zones))
+        self._store.async_save(self.data)
 
     @callback
     def _async_watch_unreachable(self) -> None:
@@ -400,7 +405,7 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         if self._unreachable_timer is not None:
             self._unreachable_timer()
             self._unreachable_timer = None
-        ir.async_delete_issue(self.hass, DOMAIN, unreachable_issue_id(self.config_entry))
+        async_delete_unreachable_issue(self.hass, self.config_entry)
 
     @callback
     def _async_create_unreachable_issue(self, _now: object) -> None:
@@ -412,20 +417,7 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         ):
             # A refused key or a new certificate has its own flow, which says what to do.
             return
-        entry = self.config_entry
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            unreachable_issue_id(entry),
-            is_fixable=False,
-            is_persistent=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=ISSUE_UNREACHABLE,
-            translation_placeholders={
-                "title": entry.title,
-                "hours": f"{UNREACHABLE_ISSUE_AFTER / 3600:g}",
-            },
-        )
+        async_create_unreachable_issue(self.hass, self.config_entry)
 
     @callback
     def _handle_give_up(self) -> None:
@@ -436,104 +428,11 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
             self.config_entry.async_start_reauth(self.hass)
         elif link_state is LinkState.CERT_MISMATCH:
             LOGGER.warning("%s presents a new certificate; see Repairs", self.label)
-            self._async_create_certificate_issue()
-
-    @callback
-    def _save_structure(self) -> None:
-        """Store the structure when it differs from the one stored (READY links only)."""
-        structure = _structure(self.data)
-        if structure != self._structure:
-            self._structure = structure
-            self.config_entry.async_create_task(
-                self.hass, self._store.async_save(structure), f"{DOMAIN} store structure"
+            async_create_certificate_issue(
+                self.hass, self.config_entry, self.supervisor.fingerprint
             )
-
-    @callback
-    def _async_create_certificate_issue(self) -> None:
-        """Raise the fixable repair issue for a thermostat presenting a new certificate."""
-        entry = self.config_entry
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            certificate_issue_id(entry),
-            is_fixable=True,
-            is_persistent=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key=ISSUE_CERTIFICATE_CHANGED,
-            translation_placeholders={"title": entry.title},
-            data={"entry_id": entry.entry_id, "fingerprint": self.supervisor.fingerprint or ""},
-        )
-
-    @callback
-    def _rename_zone_devices(self, zone_ids: set[str]) -> None:
-        """Give zone devices the names the thermostat reports, as they arrive or change."""
-        registry = dr.async_get(self.hass)
-        for zone_id in zone_ids:
-            zone = self.data.zones.get(zone_id)
-            if zone is None or not zone.name or self._zone_names.get(zone_id) == zone.name:
-                continue
-            device = device_by_identifier(
-                registry, (DOMAIN, self.zone_key(zone_id)), self.config_entry.entry_id
-            )
-            if device is None:
-                continue
-            self._zone_names[zone_id] = zone.name
-            if device.name != zone.name:
-                registry.async_update_device(device.id, name=zone.name)
 
     @callback
     def async_place_new_zone_devices(self, since: datetime) -> None:
-        """Put the zone devices created since `since` in the area of their name.
-
-        What ``suggested_area`` does, but after the entities are registered: given at creation,
-        the area would also prefix every entity id of the zone (``climate.living_room_living_room``
-        for a zone named like its room). A device created before, or moved by its user, is left
-        where it is; the area is created when there is none of that name.
-        """
-        devices = dr.async_get(self.hass)
-        areas = ar.async_get(self.hass)
-        for zone_id, zone in self.data.zones.items():
-            device = device_by_identifier(
-                devices, (DOMAIN, self.zone_key(zone_id)), self.config_entry.entry_id
-            )
-            if device is None or device.area_id or device.created_at < since or not zone.name:
-                continue
-            area = areas.async_get_area_by_name(zone.name) or areas.async_create(zone.name)
-            devices.async_update_device(device.id, area_id=area.id)
-
-    @callback
-    def _remove_zone_devices(self, zone_ids: frozenset[str]) -> None:
-        """Remove the devices (and so the entities) of zones the thermostat no longer has."""
-        registry = dr.async_get(self.hass)
-        for zone_id in zone_ids:
-            self._zone_names.pop(zone_id, None)
-            device = device_by_identifier(
-                registry, (DOMAIN, self.zone_key(zone_id)), self.config_entry.entry_id
-            )
-            if device is not None:
-                registry.async_remove_device(device.id)
-
-
-def zone_device_key(device_key: str, zone_id: str) -> str:
-    """Return the identifier of a zone's device; its entities' unique ids start with it."""
-    return f"{device_key}_zone_{zone_id}"
-
-
-def storage_key(entry: ConfigEntry) -> str:
-    """Return the storage key of an entry's last known structure."""
-    return f"{DOMAIN}.{entry.entry_id}"
-
-
-def unreachable_issue_id(entry: ConfigEntry) -> str:
-    """Return the id of an entry's "unreachable for long" repair issue."""
-    return f"{ISSUE_UNREACHABLE}_{entry.entry_id}"
-
-
-def certificate_issue_id(entry: ConfigEntry) -> str:
-    """Return the id of an entry's certificate repair issue."""
-    return f"{ISSUE_CERTIFICATE_CHANGED}_{entry.entry_id}"
-
-
-async def async_remove_structure(hass: HomeAssistant, entry: ConfigEntry) -> None:
-    """Delete an entry's stored structure."""
-    await Store[dict[str, Any]](hass, STORAGE_VERSION, storage_key(entry)).async_remove()
+        """Put the zone devices created since `since` in the area of their name (devices.py)."""
+        self._zone_devices.place_new(self.data.zones, since)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -10,10 +10,35 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .client import Zone
+from .client import SystemField, Zone
 from .compat import linked_to
 from .const import DOMAIN, MANUFACTURER
-from .coordinator import DataKey, SteamloopConfigEntry, SteamloopCoordinator, SystemKey, ZoneKey
+from .coordinator import (
+    Appeared,
+    DataKey,
+    SteamloopConfigEntry,
+    SteamloopCoordinator,
+    SystemKey,
+    ZoneKey,
+)
+
+
+@callback
+def async_add_appearing_entities(
+    entry: SteamloopConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    entities_for: Callable[[Appeared], Iterable[Entity]],
+) -> None:
+    """Add the entities of what exists now, and of whatever appears later: the one way."""
+    coordinator = entry.runtime_data
+
+    @callback
+    def add(appeared: Appeared) -> None:
+        if entities := list(entities_for(appeared)):
+            async_add_entities(entities)
+
+    add(coordinator.present())
+    entry.async_on_unload(coordinator.async_add_appearance_listener(add))
 
 
 @callback
@@ -24,13 +49,11 @@ def async_add_zone_entities(
 ) -> None:
     """Add one entity per zone now, and for every zone that appears later."""
     coordinator = entry.runtime_data
-
-    @callback
-    def add_zones(zone_ids: frozenset[str] | set[str]) -> None:
-        async_add_entities(factory(coordinator, zone_id) for zone_id in sorted(zone_ids))
-
-    add_zones(set(coordinator.data.zones))
-    entry.async_on_unload(coordinator.async_add_zone_listener(add_zones))
+    async_add_appearing_entities(
+        entry,
+        async_add_entities,
+        lambda appeared: (factory(coordinator, zone_id) for zone_id in sorted(appeared.zones)),
+    )
 
 
 class SteamloopEntity(CoordinatorEntity[SteamloopCoordinator]):
@@ -38,7 +61,7 @@ class SteamloopEntity(CoordinatorEntity[SteamloopCoordinator]):
 
     _attr_has_entity_name = True
     # The ThermostatState system fields this entity shows; a change to any other is not ours.
-    system_fields: frozenset[str] = frozenset()
+    system_fields: frozenset[SystemField] = frozenset()
     _last_shown: object = None
 
     def __init__(self, coordinator: SteamloopCoordinator, key: str) -> None:
@@ -55,9 +78,12 @@ class SteamloopEntity(CoordinatorEntity[SteamloopCoordinator]):
 
     async def async_added_to_hass(self) -> None:
         """Listen to changes of our data only, and remember what the first write shows."""
-        # The coordinator calls a listener only when its context shares a key with a change.
-        self.coordinator_context = frozenset(self.data_keys())
+        # The coordinator's listeners are called when availability flips; the subscription
+        # when the data this entity shows changed.
         await super().async_added_to_hass()
+        self.async_on_remove(
+            self.coordinator.async_subscribe(self.data_keys(), self._handle_coordinator_update)
+        )
         self._last_shown = (self.available, self.shown_values())
 
     @property

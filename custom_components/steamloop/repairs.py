@@ -1,13 +1,84 @@
-"""Repair flow for a thermostat that presents a different TLS certificate than the pinned one."""
+"""The repair issues (ids, creation, deletion) and the certificate issue's fix flow.
+
+A thermostat that presents a different TLS certificate than the pinned one raises the certificate
+issue; a READY link with the pinned certificate deletes it. One unreachable for long raises the
+unreachable issue; its return deletes it. The coordinator decides when, this module how.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
-from homeassistant.core import HomeAssistant
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
 
-from .const import CONF_FINGERPRINT
+from .const import (
+    CONF_FINGERPRINT,
+    DOMAIN,
+    ISSUE_CERTIFICATE_CHANGED,
+    ISSUE_UNREACHABLE,
+    UNREACHABLE_ISSUE_AFTER,
+)
+
+
+def certificate_issue_id(entry: ConfigEntry) -> str:
+    """Return the id of an entry's certificate repair issue."""
+    return f"{ISSUE_CERTIFICATE_CHANGED}_{entry.entry_id}"
+
+
+@callback
+def async_create_certificate_issue(
+    hass: HomeAssistant, entry: ConfigEntry, fingerprint: str | None
+) -> None:
+    """Raise the fixable issue for a thermostat presenting the certificate ``fingerprint``."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        certificate_issue_id(entry),
+        is_fixable=True,
+        is_persistent=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=ISSUE_CERTIFICATE_CHANGED,
+        translation_placeholders={"title": entry.title},
+        data={"entry_id": entry.entry_id, "fingerprint": fingerprint or ""},
+    )
+
+
+@callback
+def async_delete_certificate_issue(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Withdraw the issue: the thermostat presents the pinned certificate again."""
+    ir.async_delete_issue(hass, DOMAIN, certificate_issue_id(entry))
+
+
+def unreachable_issue_id(entry: ConfigEntry) -> str:
+    """Return the id of an entry's "unreachable for long" repair issue."""
+    return f"{ISSUE_UNREACHABLE}_{entry.entry_id}"
+
+
+@callback
+def async_create_unreachable_issue(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Tell the user the thermostat has been unreachable for long, and what to check."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        unreachable_issue_id(entry),
+        is_fixable=False,
+        is_persistent=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ISSUE_UNREACHABLE,
+        translation_placeholders={
+            "title": entry.title,
+            "hours": f"{UNREACHABLE_ISSUE_AFTER / 3600:g}",
+        },
+    )
+
+
+@callback
+def async_delete_unreachable_issue(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Withdraw the unreachable issue: the link is back, or the entry went."""
+    ir.async_delete_issue(hass, DOMAIN, unreachable_issue_id(entry))
 
 
 class CertificateChangedRepairFlow(RepairsFlow):

@@ -28,7 +28,7 @@ from homeassistant.helpers.event import async_call_later, async_track_time_inter
 from homeassistant.helpers.restore_state import ExtraStoredData
 from homeassistant.util import dt as dt_util
 
-from .client import ActivityStatus, Supervisor, ThermostatState
+from .client import ActivityStatus, Supervisor, SystemField, ThermostatState
 from .coordinator import LINK, DataKey, SteamloopConfigEntry, SteamloopCoordinator
 from .entity import SteamloopEntity, SteamloopZoneEntity, async_add_zone_entities
 from .run_timer import RunTimer
@@ -48,7 +48,7 @@ def _activity(status: ActivityStatus | None) -> str | None:
 class SystemSensorDescription(SensorEntityDescription):
     """A sensor of a system-wide field of the thermostat's state."""
 
-    field: str
+    field: SystemField
     value_fn: Callable[[ThermostatState], float | str | None]
 
 
@@ -62,7 +62,7 @@ class LinkSensorDescription(SensorEntityDescription):
 SYSTEM_SENSORS = (
     SystemSensorDescription(
         key="indoor_humidity",
-        field="relative_humidity",
+        field=SystemField.RELATIVE_HUMIDITY,
         device_class=SensorDeviceClass.HUMIDITY,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=PERCENTAGE,
@@ -71,7 +71,7 @@ SYSTEM_SENSORS = (
     SystemSensorDescription(
         key="heating_status",
         translation_key="heating_status",
-        field="heating",
+        field=SystemField.HEATING,
         device_class=SensorDeviceClass.ENUM,
         options=ACTIVITY_OPTIONS,
         value_fn=lambda state: _activity(state.heating),
@@ -79,7 +79,7 @@ SYSTEM_SENSORS = (
     SystemSensorDescription(
         key="cooling_status",
         translation_key="cooling_status",
-        field="cooling",
+        field=SystemField.COOLING,
         device_class=SensorDeviceClass.ENUM,
         options=ACTIVITY_OPTIONS,
         value_fn=lambda state: _activity(state.cooling),
@@ -91,7 +91,7 @@ SYSTEM_SENSORS = (
 class RuntimeSensorDescription(SensorEntityDescription):
     """How long the system ran heating or cooling, today or in total."""
 
-    field: str
+    field: SystemField
     running_fn: Callable[[ThermostatState], bool]
     today: bool
 
@@ -109,8 +109,8 @@ RUNTIME_SENSORS = tuple(
         suggested_display_precision=2,
     )
     for field, running_fn in (
-        ("heating", lambda state: state.heating is ActivityStatus.RUNNING),
-        ("cooling", lambda state: state.cooling is ActivityStatus.RUNNING),
+        (SystemField.HEATING, lambda state: state.heating is ActivityStatus.RUNNING),
+        (SystemField.COOLING, lambda state: state.cooling is ActivityStatus.RUNNING),
     )
     for period in ("today", "total")
 )

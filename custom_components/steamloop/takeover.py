@@ -32,7 +32,8 @@ from homeassistant.helpers.device_registry import DeviceInfo
 
 from .compat import linked_to
 from .const import CONF_TAKE_OVER, DOMAIN, ISSUE_TAKEN_OVER, LOGGER, MANUFACTURER, TRANE_DOMAIN
-from .coordinator import SteamloopConfigEntry, zone_device_key
+from .coordinator import SteamloopConfigEntry
+from .devices import zone_device_key
 
 # Trane Local's unique id suffix -> (our platform, our entity key) for each zone entity.
 _ZONE_ENTITIES: dict[str, tuple[Platform, str]] = {

@@ -190,16 +190,16 @@ def test_writes_are_confirmed_by_the_reported_fields() -> None:
 
 
 def test_system_writes() -> None:
-    state = ThermostatState(fan_mode=FanMode.AUTO, emergency_heat="0")
+    state = ThermostatState(fan_mode=FanMode.AUTO, emergency_heat=False)
     assert rules.fan_mode(state, FanMode.AUTO) == []
     (fan,) = rules.fan_mode(state, FanMode.CIRCULATE)
     assert sent([fan]) == [("UpdateFanMode", {"fan_mode": "3"})]
     assert rules.emergency_heat(state, on=False) == []
     (on,) = rules.emergency_heat(state, on=True)
     assert sent([on]) == [("UpdateEmergencyHeat", {"emergency_heat": "1"})]
-    state.emergency_heat = "1"
+    state.emergency_heat = True
     assert on.confirmed(state)
     (off,) = rules.emergency_heat(state, on=False)
     assert sent([off]) == [("UpdateEmergencyHeat", {"emergency_heat": "2"})]
-    state.emergency_heat = "0"  # either off value confirms
+    state.emergency_heat = False  # "0" or "2" on the wire (state.py)
     assert off.confirmed(state)

@@ -158,7 +158,7 @@ async def test_login_without_reply_times_out_in_ten_seconds(
 async def test_link_lost_during_login_fails_at_once(
     clock: Clock, thermostat: Simulator, open_session: Open
 ) -> None:
-    """A2.6: the login waits on the link too, not only on the clock."""
+    """The login waits on the link too, not only on the clock."""
     session = await open_session()
     await clock.wait(thermostat.wait_for_connections(1))
     thermostat.go_silent()

@@ -72,7 +72,7 @@ def test_fixture_state(state: ThermostatState) -> None:
     }
     assert state.supported_modes == (ZoneMode.OFF, ZoneMode.AUTO, ZoneMode.COOL, ZoneMode.HEAT)
     assert state.fan_mode is FanMode.AUTO
-    assert state.emergency_heat == "2"
+    assert state.emergency_heat is False
     assert state.relative_humidity == 45.0
     assert state.cooling is ActivityStatus.IDLE
     assert state.heating is ActivityStatus.OFF
@@ -225,8 +225,7 @@ def test_created_zone_holds_the_value() -> None:
         (ev("FanModeUpdated", fan_mode="3"), "fan_mode", FanMode.CIRCULATE),
         (ev("FanModeUpdated", fan_mode="2"), "fan_mode", FanMode.ALWAYS_ON),
         (ev("FanModeUpdated", fan_mode=""), "fan_mode", None),
-        (ev("EmergencyHeatUpdated", emergency_heat="1"), "emergency_heat", "1"),
-        (ev("EmergencyHeatUpdated", emergency_heat="0"), "emergency_heat", "0"),
+        (ev("EmergencyHeatUpdated", emergency_heat="1"), "emergency_heat", True),
         (ev("EmergencyHeatUpdated", emergency_heat=""), "emergency_heat", None),
         (ev("IndoorRelativeHumidityUpdated", relative_humidity="51.5"), "relative_humidity", 51.5),
         (ev("IndoorRelativeHumidityUpdated", relative_humidity="0"), "relative_humidity", 0.0),
@@ -249,6 +248,17 @@ def test_system_event_updates_one_field(
             assert getattr(state, name) == getattr(before, name)
     assert state.zones == before.zones
     assert state.apply(event) == NO_CHANGE
+
+
+def test_emergency_heat_is_on_only_for_one(state: ThermostatState) -> None:
+    """The wire's "1" is on; "0" and "2" are both off: going from one to the other is no change."""
+    assert state.emergency_heat is False  # reported "2"
+    assert state.apply(ev("EmergencyHeatUpdated", emergency_heat="0")) == NO_CHANGE
+    assert state.emergency_heat is False
+    assert state.apply(ev("EmergencyHeatUpdated", emergency_heat=" 1 ")) == Change(
+        system=frozenset({"emergency_heat"})
+    )
+    assert state.emergency_heat is True
 
 
 @pytest.mark.parametrize(
@@ -409,8 +419,8 @@ def test_surprises_are_recorded_once_each_at_debug(caplog: pytest.LogCaptureFixt
         "ZoneNameUpdated.zone_name=<not text>": 3,
     }
     assert capture.missing_fields == {"ZoneModeUpdated.zone_id": 3, "ZoneNameUpdated.zone_name": 3}
-    # Emergency heat is kept raw (its meaning is unverified), and still recorded as unknown.
-    assert state.emergency_heat == "5"
+    # A value not known shows emergency heat as off (only "1" is on), and is recorded as unknown.
+    assert state.emergency_heat is False
     assert capture.dropped_fields == 6
     logged = [r.getMessage() for r in caplog.records]
     assert sum("OutdoorTemperatureUpdated" in m for m in logged) == 1
@@ -532,7 +542,7 @@ def test_sync_from_keeps_identity_and_reports_exact_diff(state: ThermostatState)
     fresh.zones["4"] = Zone("4", name="Attic")
     fresh.supported_modes = (ZoneMode.OFF, ZoneMode.HEAT)
     fresh.fan_mode = state.fan_mode
-    fresh.emergency_heat = "1"
+    fresh.emergency_heat = True
     fresh.relative_humidity = state.relative_humidity
     fresh.cooling = ActivityStatus.RUNNING
     fresh.heating = state.heating

@@ -125,7 +125,7 @@ async def test_events_update_the_same_state(
 async def test_state_object_and_zones_survive_a_reconnect(
     make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
 ) -> None:
-    """A2.4: reconnecting re-syncs into the same state and Zone objects, in one Change."""
+    """Reconnecting re-syncs into the same state and Zone objects, in one Change."""
     supervisor, seen = await start(make_supervisor, clock)
     state = supervisor.state
     zone = state.zones["1"]
@@ -160,7 +160,7 @@ async def test_state_object_and_zones_survive_a_reconnect(
 async def test_no_command_reaches_the_wire_unless_ready(
     make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
 ) -> None:
-    """A2.4: while not READY every command raises NotReadyError and nothing is sent."""
+    """While not READY every command raises NotReadyError and nothing is sent."""
     await thermostat.refuse()
     supervisor = make_supervisor()
     await clock.advance(3)
@@ -186,7 +186,7 @@ async def test_no_command_reaches_the_wire_unless_ready(
 async def test_no_command_while_a_reconnect_resyncs(
     make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
 ) -> None:
-    """A2.4: between the drop and the end of the re-sync, hold changes are refused, not invented."""
+    """Between the drop and the end of the re-sync, hold changes are refused, not invented."""
     supervisor, _ = await start(make_supervisor, clock)
     thermostat.reply_delay = 5.0
     thermostat.close_clients()
@@ -396,7 +396,7 @@ async def test_command_on_a_link_closed_under_it_raises_connect_error(
 async def test_thermostat_drops_the_link_at_the_heartbeat(
     make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
 ) -> None:
-    """A2.1 / PR #20: the link dies exactly when the heartbeat goes out; the owner reconnects."""
+    """The link dies exactly when the heartbeat goes out; the owner reconnects."""
     supervisor, seen = await start(make_supervisor, clock)
     thermostat.drop_at_next_heartbeat("reset")
 
@@ -415,7 +415,7 @@ async def test_heartbeat_write_onto_a_closed_link_means_reconnect(
     transport: RecordingTransport,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A2.1, the exact PR #20 race: the transport closes between the READY check and the write.
+    """The race where the transport closes between the READY check and the write.
 
     The abort and the heartbeat timer are made due in the same loop pass, so the heartbeat write
     runs before the reader has seen the connection go.
@@ -444,7 +444,7 @@ async def test_unexpected_exception_is_logged_and_retried(
     caplog: pytest.LogCaptureFixture,
     error: Exception,
 ) -> None:
-    """A2.1: an exception of an unexpected type while connecting is an ERROR with traceback, not
+    """An exception of an unexpected type while connecting is an ERROR with traceback, not
     the end of the owner task."""
     transport.failures.append(error)
     supervisor, _ = await start(make_supervisor, clock)
@@ -485,7 +485,7 @@ async def test_malformed_login_response_is_dropped_and_the_login_times_out(
     thermostat: Simulator,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A2.1/A2.9: a LoginResponse whose body is not an object is a malformed frame, counted and
+    """A LoginResponse whose body is not an object is a malformed frame, counted and
     dropped; with no valid reply the login times out as a ConnectError and is retried."""
     thermostat.go_silent()
     supervisor = make_supervisor()
@@ -553,7 +553,7 @@ async def test_removed_listeners_hear_nothing(
 async def test_silent_peer_is_refreshed_then_unavailable(
     make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
 ) -> None:
-    """A2.2: a peer that keeps the socket but says nothing: after 5 min a refresh, whose failed
+    """A peer that keeps the socket but says nothing: after 5 min a refresh, whose failed
     login makes the entities unavailable within 5 min 10 s of the last frame."""
     supervisor, seen = await start(make_supervisor, clock)
     thermostat.wait_timeout = None
@@ -665,7 +665,7 @@ async def test_late_events_from_an_old_link_are_ignored(
     thermostat: Simulator,
     transport: RecordingTransport,
 ) -> None:
-    """A2.3: once a new link is READY, whatever the old one delivers late changes nothing."""
+    """Once a new link is READY, whatever the old one delivers late changes nothing."""
     supervisor, seen = await start(make_supervisor, clock)
     old = transport.links[0]
     old_protocol = old.writer.transport.get_protocol()
@@ -689,7 +689,7 @@ async def test_revoked_key_gives_up(
     thermostat: Simulator,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A2.6: a refused key is AUTH_FAILED, told to listeners, and never tried again."""
+    """A refused key is AUTH_FAILED, told to listeners, and never tried again."""
     supervisor, seen = await start(make_supervisor, clock)
     thermostat.revoke_key()
 
@@ -783,7 +783,7 @@ async def test_login_timeout_is_a_connect_error_not_auth(
     thermostat: Simulator,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A2.6: a login with no reply within 10 s is a ConnectError, retried; told at DEBUG only."""
+    """A login with no reply within 10 s is a ConnectError, retried; told at DEBUG only."""
     caplog.set_level(logging.DEBUG, logger=LOGGER)
     thermostat.reply_delay = 30.0
     thermostat.wait_timeout = None
@@ -803,7 +803,7 @@ async def test_login_timeout_is_a_connect_error_not_auth(
 async def test_disconnect_during_login_fails_at_once(
     make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
 ) -> None:
-    """A2.6: a link lost while awaiting the login reply fails the attempt without waiting 10 s."""
+    """A link lost while awaiting the login reply fails the attempt without waiting 10 s."""
     thermostat.go_silent()
     supervisor = make_supervisor()
     await clock.wait(thermostat.wait_for_connections(1))
@@ -1174,7 +1174,7 @@ async def test_a_zone_the_burst_lacks_is_kept_while_the_link_keeps_dropping(
 async def test_malformed_frames_are_dropped_and_counted(
     make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator, kind: Malformed
 ) -> None:
-    """A2.9: a broken frame (a non-object Event included) is counted and dropped; the link stays."""
+    """A broken frame (a non-object Event included) is counted and dropped; the link stays."""
     supervisor, seen = await start(make_supervisor, clock)
     thermostat.send_malformed(kind)
     thermostat.set_fan_mode(2)
@@ -1193,7 +1193,7 @@ async def test_malformed_frames_are_dropped_and_counted(
 async def test_well_formed_but_meaningless_events_change_nothing(
     make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator, kind: Malformed
 ) -> None:
-    """A2.9: valid frames with a missing field, an invalid value or an unknown name are ignored."""
+    """Valid frames with a missing field, an invalid value or an unknown name are ignored."""
     supervisor, seen = await start(make_supervisor, clock)
     before = supervisor.state.copy()
     thermostat.send_malformed(kind)
@@ -1299,7 +1299,7 @@ async def test_frames_are_logged_at_debug_with_the_key_redacted(
     thermostat: Simulator,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A2.9 / B4: received frames are logged too, and the key never appears in any log."""
+    """Received frames are logged too, and the key never appears in any log."""
     caplog.set_level(logging.DEBUG, logger=LOGGER)
     await start(make_supervisor, clock)
     text = "\n".join(r.getMessage() for r in client_logs(caplog))

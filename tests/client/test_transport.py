@@ -51,7 +51,7 @@ async def test_tls_link_is_pinned_tls12_with_our_identity(
 async def test_dead_host_detection_options_are_on_the_socket(
     thermostat: Simulator, tls: TlsTransport
 ) -> None:
-    """A2.2: keepalive 10 s + 3 x 5 s and TCP_USER_TIMEOUT 30 s: a vanished host within 90 s."""
+    """Keepalive 10 s + 3 x 5 s and TCP_USER_TIMEOUT 30 s: a vanished host within 90 s."""
     link = await tls.connect()
     try:
         sock = link.writer.get_extra_info("socket")

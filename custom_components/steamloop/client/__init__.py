@@ -55,7 +55,7 @@ from .rules import (
     ZoneRequest,
 )
 from .session import LinkStats, PairingResult, ProbeResult, Session, pair, probe
-from .state import Change, ThermostatState, Zone
+from .state import Change, SystemField, ThermostatState, Zone
 from .supervisor import LinkState, Supervisor
 from .transport import (
     DEFAULT_PORT,
@@ -111,6 +111,7 @@ __all__ = [
     "Session",
     "SteamloopError",
     "Supervisor",
+    "SystemField",
     "ThermostatBusyError",
     "ThermostatState",
     "TlsTransport",

@@ -46,9 +46,6 @@ DEFAULT_DEADBAND: Final = 3.0
 # NUDGE_HOLD.
 KEPT_HOLDS: Final = frozenset({HoldType.MANUAL, HoldType.HOLD})
 NUDGE_HOLD: Final = HoldType.HOLD
-EMERGENCY_HEAT_ON: Final = "1"
-# What a thermostat may report once emergency heat is off ("2" is what is written for off).
-EMERGENCY_HEAT_OFF: Final = frozenset({"0", "2"})
 
 
 class Refusal(StrEnum):
@@ -292,17 +289,19 @@ def fan_mode(state: ThermostatState, mode: FanMode) -> list[Write]:
 
 
 def emergency_heat(state: ThermostatState, *, on: bool) -> list[Write]:
-    """Return the frame that turns emergency heat on or off, or none when it already is."""
-    accepted = frozenset({EMERGENCY_HEAT_ON}) if on else EMERGENCY_HEAT_OFF
-    if state.emergency_heat in accepted:
+    """Return the frame that turns emergency heat on or off, or none when it already is.
+
+    The state holds it parsed (state.py: the wire's "1" is on, "0", "2" or another value off);
+    the codec writes "1" for on and "2" for off.
+    """
+    if state.emergency_heat is on:
         return []
-    value = EMERGENCY_HEAT_ON if on else "2"
     return [
         Write(
             codec.update_emergency_heat(on=on),
             None,
-            {"emergency_heat": value},
-            {"emergency_heat": frozenset(accepted)},
+            {"emergency_heat": on},
+            {"emergency_heat": frozenset({on})},
         )
     ]
 

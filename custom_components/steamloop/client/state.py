@@ -39,14 +39,20 @@ ZONE_FIELDS: Final = (
     "deadband",
     "hold_type",
 )
-SYSTEM_FIELDS: Final = (
-    "supported_modes",
-    "fan_mode",
-    "emergency_heat",
-    "relative_humidity",
-    "cooling",
-    "heating",
-)
+
+
+class SystemField(StrEnum):
+    """A system-wide field of ThermostatState; the value is the attribute's name."""
+
+    SUPPORTED_MODES = "supported_modes"
+    FAN_MODE = "fan_mode"
+    EMERGENCY_HEAT = "emergency_heat"
+    RELATIVE_HUMIDITY = "relative_humidity"
+    COOLING = "cooling"
+    HEATING = "heating"
+
+
+SYSTEM_FIELDS: Final = tuple(SystemField)
 
 
 @dataclass(slots=True)
@@ -85,7 +91,7 @@ class Change:
     """
 
     zones: frozenset[str] = frozenset()
-    system: frozenset[str] = frozenset()
+    system: frozenset[SystemField] = frozenset()
     added: frozenset[str] = frozenset()
     removed: frozenset[str] = frozenset()
 
@@ -111,7 +117,9 @@ class Change:
 
 
 NO_CHANGE: Final = Change()
-_SYSTEM_CHANGE: Final = {name: Change(system=frozenset((name,))) for name in SYSTEM_FIELDS}
+_SYSTEM_CHANGE: Final[dict[str, Change]] = {
+    name: Change(system=frozenset((name,))) for name in SYSTEM_FIELDS
+}
 
 
 # Changes are immutable, so the common one-zone ones are shared instead of rebuilt per event.
@@ -136,7 +144,9 @@ class ThermostatState:
     zones: dict[str, Zone] = field(default_factory=dict)
     supported_modes: tuple[ZoneMode, ...] = ()
     fan_mode: FanMode | None = None
-    emergency_heat: str | None = None
+    # Whether emergency (auxiliary only) heat is on: the wire's "1" is on; "0", "2" and values
+    # not known are off (counted in the Capture); an empty value is None (not reported).
+    emergency_heat: bool | None = None
     relative_humidity: float | None = None
     cooling: ActivityStatus | None = None
     heating: ActivityStatus | None = None
@@ -217,7 +227,7 @@ class ThermostatState:
                     differs = True
             if differs:
                 changed.append(zone_id)
-        system: list[str] = []
+        system: list[SystemField] = []
         for name in SYSTEM_FIELDS:
             value = getattr(fresh, name)
             if not complete and value in (None, ()):
@@ -384,6 +394,14 @@ _PARTIAL_EVENT: Final = "TemperatureSetpointUpdated"
 EMERGENCY_HEAT_VALUES: Final = frozenset({"", "0", "1", "2"})
 
 
+EMERGENCY_HEAT_ON: Final = "1"
+
+
+def _emergency_heat(raw: str) -> bool | None:
+    """Return whether emergency heat is on ("1"; unverified on hardware), None when empty."""
+    return raw.strip() == EMERGENCY_HEAT_ON if raw.strip() else None
+
+
 def _unknown_emergency_heat(raw: str) -> list[str]:
     return [] if raw.strip() in EMERGENCY_HEAT_VALUES else [raw]
 
@@ -409,7 +427,7 @@ _EVENTS: Final[dict[str, tuple[bool, dict[str, _Parser]]]] = {
     "FanModeUpdated": (False, {"fan_mode": ("fan_mode", _member(FanMode), None)}),
     "EmergencyHeatUpdated": (
         False,
-        {"emergency_heat": ("emergency_heat", _text, _unknown_emergency_heat)},
+        {"emergency_heat": ("emergency_heat", _emergency_heat, _unknown_emergency_heat)},
     ),
     "IndoorRelativeHumidityUpdated": (
         False,
