@@ -60,7 +60,6 @@ from .const import (
     CONF_TAKE_OVER,
     DEFAULT_PORT,
     DOMAIN,
-    ISSUE_CERTIFICATE_CHANGED,
     LOGGER,
     PAIRING_TIMEOUT,
     PROBE_TIMEOUT,
@@ -80,6 +79,7 @@ from .presets import (
     to_user_interval,
 )
 from .redact import moved
+from .repairs import certificate_issue_id
 from .takeover import plan_take_over
 
 CONF_ENTRY = "entry"
@@ -630,9 +630,7 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
             self._fingerprint = credentials[CONF_FINGERPRINT]
             # After the repair's "pair again" a new certificate is what the user expects.
             expected_new = (
-                ir.async_get(self.hass).async_get_issue(
-                    DOMAIN, f"{ISSUE_CERTIFICATE_CHANGED}_{entry.entry_id}"
-                )
+                ir.async_get(self.hass).async_get_issue(DOMAIN, certificate_issue_id(entry))
                 is not None
             )
             if reason := await self._async_different_thermostat(
