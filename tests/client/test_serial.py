@@ -88,7 +88,7 @@ async def test_serialx_is_imported_when_the_first_serial_link_opens(
     hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """Not yet imported: it is imported off the event loop, then the port is opened."""
-    monkeypatch.delitem(sys.modules, "serialx")
+    monkeypatch.delitem(sys.modules, "serialx", raising=False)
     with pytest.raises(ConnectError, match="no-such-port"):
         await SerialTransport(str(tmp_path / "no-such-port")).connect()
     assert "serialx" in sys.modules
