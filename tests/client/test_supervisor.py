@@ -24,11 +24,8 @@ from custom_components.steamloop.client import (
     ThermostatBusyError,
     ZoneMode,
 )
-from custom_components.steamloop.client.supervisor import (
-    SILENCE_MAX,
-    SILENCE_MIN,
-    ZONE_REMOVAL_AFTER,
-)
+from custom_components.steamloop.client.hub import ZONE_REMOVAL_AFTER
+from custom_components.steamloop.client.reconnect import SILENCE_MAX, SILENCE_MIN
 from simulator import Malformed, Simulator
 
 from .conftest import Clock, RecordingTransport, WorstCase
