@@ -51,7 +51,7 @@ from .client import (
     pair,
     probe,
 )
-from .client.session import PAIRING_RETRY
+from .client.pairing import PAIRING_RETRY
 from .compat import vol
 from .const import (
     CONF_FINGERPRINT,

@@ -7,6 +7,7 @@ The simulated thermostat comes from the simulator's pytest plugin: `pki` (one pe
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -18,8 +19,10 @@ from homeassistant.core import HomeAssistant
 
 import simulator.testing
 from custom_components.steamloop.client import (
+    Change,
     ClientIdentity,
     Link,
+    LinkState,
     Supervisor,
     TlsTransport,
     Transport,
@@ -31,6 +34,11 @@ from tests.virtual_time import Clock
 pki = simulator.testing.pki
 simulator_factory = simulator.testing.simulator_factory
 thermostat = simulator.testing.thermostat
+
+# The client's loggers all live below this one.
+LOGGER = "custom_components.steamloop.client"
+
+type MakeSupervisor = Callable[..., Supervisor]
 
 
 class RecordingTransport(Transport):
@@ -136,3 +144,42 @@ async def make_supervisor(
         await clock.wait(supervisor.stop(), limit=10)
     for task in tasks:
         assert task.done()
+
+
+class Seen:
+    """Everything the supervisor told its listeners."""
+
+    def __init__(self, supervisor: Supervisor) -> None:
+        self.availability: list[tuple[bool, str | None]] = []
+        self.changes: list[Change] = []
+        supervisor.add_availability_listener(lambda up, why: self.availability.append((up, why)))
+        supervisor.add_state_listener(self.changes.append)
+
+
+def is_ready(supervisor: Supervisor) -> Callable[[], bool]:
+    return lambda: supervisor.link_state is LinkState.READY
+
+
+def relogged(thermostat: Simulator, supervisor: Supervisor, logins: int) -> Callable[[], bool]:
+    """Return a condition: READY again, after the given number of logins in all."""
+    return lambda: len(thermostat.logins) == logins and supervisor.link_state is LinkState.READY
+
+
+def client_logs(
+    caplog: pytest.LogCaptureFixture, level: int | None = None
+) -> list[logging.LogRecord]:
+    return [
+        r
+        for r in caplog.records
+        if r.name.startswith(LOGGER) and (level is None or r.levelno == level)
+    ]
+
+
+async def start(
+    make_supervisor: MakeSupervisor, clock: Clock, **kwargs: Any
+) -> tuple[Supervisor, Seen]:
+    """Start a supervisor (listeners attached before it runs) and wait until READY."""
+    supervisor = make_supervisor(**kwargs)
+    seen = Seen(supervisor)
+    await clock.until(is_ready(supervisor), limit=15)
+    return supervisor, seen

@@ -17,8 +17,7 @@ from custom_components.steamloop.client import LinkState, Session, Supervisor
 from custom_components.steamloop.client.transport import Link
 from simulator import Malformed, Simulator
 
-from .conftest import Clock, RecordingTransport
-from .test_supervisor import relogged
+from .conftest import Clock, RecordingTransport, relogged
 
 CYCLES = 150  # 50 of each kind of drop; scripts/soak runs a thousand
 

@@ -1,8 +1,9 @@
-"""One link at a time: login, the burst's end, heartbeats, silence, pairing and probing."""
+"""One link at a time (session.py): login, the burst's end, heartbeats, silence, framing."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
@@ -11,21 +12,27 @@ from custom_components.steamloop.client import (
     AuthenticationError,
     ConnectError,
     FanMode,
-    PairingError,
-    PairingTimeoutError,
+    LinkState,
     ProtocolError,
     Session,
     ThermostatBusyError,
     TlsTransport,
     heartbeat,
-    pair,
-    probe,
     update_fan_mode,
 )
 from custom_components.steamloop.client.codec import Request
 from simulator import Malformed, Simulator
 
-from .conftest import Clock
+from .conftest import (
+    LOGGER,
+    Clock,
+    MakeSupervisor,
+    RecordingTransport,
+    client_logs,
+    is_ready,
+    relogged,
+    start,
+)
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -285,184 +292,6 @@ async def test_send_on_a_closed_session_is_a_connect_error(open_session: Open) -
         await session.login("test-key")
 
 
-# --- probe -----------------------------------------------------------------------------------
-
-
-async def test_probe_logs_in_syncs_and_leaves(
-    clock: Clock, thermostat: Simulator, tls: TlsTransport
-) -> None:
-    """probe() returns the state and fingerprint and leaves no client behind."""
-    result = await clock.wait(probe(tls, "test-key"))
-    assert result.fingerprint == thermostat.fingerprint
-    assert set(result.state.zones) == {"1", "2"}
-    await clock.wait(thermostat.wait_for_clients(0))
-
-
-async def test_probe_with_a_wrong_key(
-    clock: Clock, thermostat: Simulator, tls: TlsTransport
-) -> None:
-    """A refused key is an AuthenticationError."""
-    with pytest.raises(AuthenticationError):
-        await clock.wait(probe(tls, "wrong-key"))
-    await clock.wait(thermostat.wait_for_clients(0))
-
-
-async def test_probe_honours_its_deadline(
-    clock: Clock, thermostat: Simulator, tls: TlsTransport
-) -> None:
-    """A slower thermostat than the deadline allows is a ConnectError at the deadline."""
-    thermostat.reply_delay = 4
-    with pytest.raises(ConnectError, match="within 3 s"):
-        await clock.wait(probe(tls, "test-key", timeout=3), limit=4)
-
-
-async def test_probe_deadline_excludes_the_goodbye(
-    clock: Clock, thermostat: Simulator, tls: TlsTransport
-) -> None:
-    """Login and burst take 10.5 s of 15 and the thermostat never answers our TLS close: the
-    key works, which is what probe() reports."""
-    thermostat.reply_delay = 9.5
-    thermostat.ignore_goodbye = True
-    result = await clock.wait(probe(tls, "test-key", timeout=15), limit=20)
-    assert set(result.state.zones) == {"1", "2"}
-    assert clock.elapsed > 15
-    thermostat.wake()  # reading again, it sees the link we dropped
-    await clock.wait(thermostat.wait_for_clients(0))
-
-
-# --- pair ------------------------------------------------------------------------------------
-
-
-async def test_pair_returns_the_new_key(
-    clock: Clock, thermostat: Simulator, tls: TlsTransport
-) -> None:
-    """In pairing mode the thermostat hands out a key, which we acknowledge and can log in with."""
-    new_key = thermostat.start_pairing("fresh-key")
-    result = await clock.wait(pair(tls))
-
-    assert result.secret_key == new_key
-    assert result.fingerprint == thermostat.fingerprint
-    assert thermostat.paired_keys == [new_key]
-    assert thermostat.logins[0].pairing
-    await clock.wait(probe(tls, new_key))
-
-
-@pytest.mark.parametrize("reject_with", ["status", "error"])
-async def test_pair_waits_for_the_button(
-    clock: Clock, thermostat: Simulator, tls: TlsTransport, reject_with: str
-) -> None:
-    """Started before the user pressed Pair: refusals (a status or an Error reply) are retried
-    until pairing mode begins."""
-    thermostat.reject_with = reject_with  # type: ignore[assignment]
-    pairing = asyncio.ensure_future(pair(tls))
-    await clock.advance(12, step=0.5)
-    assert not pairing.done()
-    assert len(thermostat.logins) == 3
-    assert not any(login.accepted for login in thermostat.logins)
-
-    new_key = thermostat.start_pairing("late-key")
-    result = await clock.wait(pairing, limit=6)
-    assert result.secret_key == new_key
-
-
-async def test_pair_reports_a_thermostat_that_kept_refusing(
-    clock: Clock, thermostat: Simulator, tls: TlsTransport
-) -> None:
-    """Never in pairing mode: at the deadline a refusal (PairingError), not a timeout."""
-    thermostat.wait_timeout = None
-    with pytest.raises(PairingError, match="refused to pair") as caught:
-        await clock.wait(pair(tls, timeout=120), limit=121, step=0.5)
-    assert not isinstance(caught.value, PairingTimeoutError)
-    assert clock.elapsed == pytest.approx(120, abs=0.5)
-    await clock.wait(thermostat.wait_for_clients(0))
-
-
-async def test_pair_times_out_when_the_key_never_comes(
-    clock: Clock, thermostat: Simulator, tls: TlsTransport
-) -> None:
-    """In pairing mode but no key within the deadline: PairingTimeoutError."""
-    thermostat.wait_timeout = None
-    thermostat.start_pairing()
-    thermostat.pairing_delay = 1000
-    with pytest.raises(PairingTimeoutError):
-        await clock.wait(pair(tls, timeout=120), limit=121, step=0.5)
-    assert clock.elapsed == pytest.approx(120, abs=0.5)
-    await clock.wait(thermostat.wait_for_clients(0))
-
-
-async def test_pair_keeps_a_key_acknowledged_just_before_the_deadline(
-    clock: Clock, thermostat: Simulator, tls: TlsTransport
-) -> None:
-    """The key comes at 117 s of 120 and the thermostat never answers our TLS close: the
-    acknowledged key is the result; the close after it is not held to the deadline."""
-    thermostat.wait_timeout = None
-    new_key = thermostat.start_pairing("late-key")
-    thermostat.pairing_delay = 117
-    thermostat.ignore_goodbye = True
-    told: list[str] = []
-    result = await clock.wait(
-        pair(tls, timeout=120, acknowledged=lambda got: told.append(got.secret_key)),
-        limit=130,
-        step=0.5,
-    )
-    assert result.secret_key == new_key
-    assert told == [new_key]
-    assert thermostat.paired_keys == [new_key]
-    assert clock.elapsed > 120
-    thermostat.wake()
-    await clock.wait(thermostat.wait_for_clients(0))
-
-
-async def test_pair_cancelled_while_closing_still_tells_the_key(
-    clock: Clock, thermostat: Simulator, tls: TlsTransport
-) -> None:
-    """Closing the dialog during the goodbye after the key: the caller has been told the key."""
-    new_key = thermostat.start_pairing("kept-key")
-    thermostat.ignore_goodbye = True
-    told: list[str] = []
-    pairing = asyncio.ensure_future(pair(tls, acknowledged=lambda got: told.append(got.secret_key)))
-    await clock.wait(thermostat.wait_for_pairing())
-    await clock.advance(1)
-    assert not pairing.done()
-    pairing.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await pairing
-    assert told == [new_key]
-    thermostat.wake()
-    await clock.wait(thermostat.wait_for_clients(0), limit=5)
-
-
-async def test_pair_with_an_empty_key_is_refused(
-    clock: Clock, thermostat: Simulator, tls: TlsTransport
-) -> None:
-    """A SetSecretKey without a key is a PairingError, not something to retry."""
-    thermostat.start_pairing("")
-    with pytest.raises(PairingError, match="empty key") as caught:
-        await clock.wait(pair(tls))
-    assert not isinstance(caught.value, PairingTimeoutError)
-
-
-@pytest.mark.parametrize("moment", ["waiting for the key", "between attempts"])
-async def test_cancelling_pair_leaves_nothing_behind(
-    clock: Clock, thermostat: Simulator, tls: TlsTransport, moment: str
-) -> None:
-    """Closing the pairing dialog cancels pair(): the link is closed, no key is acknowledged."""
-    if moment == "waiting for the key":
-        thermostat.start_pairing()
-        thermostat.reply_delay = 30
-        thermostat.wait_timeout = None
-    pairing = asyncio.ensure_future(pair(tls))
-    await clock.wait(thermostat.wait_for_logins(1, accepted=None))
-    if moment == "between attempts":
-        await clock.advance(1)
-
-    pairing.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await pairing
-    await clock.wait(thermostat.wait_for_clients(0), limit=5)
-    assert thermostat.paired_keys == []
-
-
 async def test_a_write_the_thermostat_does_not_take_is_never_applied_later(
     clock: Clock, thermostat: Simulator, open_session: Open
 ) -> None:
@@ -496,3 +325,198 @@ async def test_a_write_the_thermostat_does_not_take_is_never_applied_later(
     thermostat.wake()
     await clock.settle()
     assert not [c for c in thermostat.commands if c.name == "UpdateFanMode"]
+
+
+# --- a supervised link: framing, malformed frames, heartbeats, logging ----------------------------
+
+
+async def test_trickled_bytes_make_the_same_state(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """Every frame one byte at a time: framing copes; the state is complete."""
+    thermostat.trickle = True
+    supervisor, seen = await start(make_supervisor, clock)
+    assert seen.changes[0].added == {"1", "2"}
+    assert supervisor.state.relative_humidity is not None
+    assert supervisor.stats.malformed_frames == 0
+
+
+async def test_garbage_before_a_frame_is_tolerated(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """Bytes before the "{" of a frame are skipped, as the thermostat's own parser does."""
+    supervisor, _ = await start(make_supervisor, clock)
+    thermostat.send_event(
+        "ZoneNameUpdated", {"zone_id": "1", "zone_name": "Den"}, prefix=b"\r\n\x01junk"
+    )
+    await clock.settle()
+    assert supervisor.state.zones["1"].name == "Den"
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        Malformed.INVALID_JSON,
+        Malformed.EVENT_NOT_OBJECT,
+        Malformed.EVENT_BODY_NOT_OBJECT,
+        Malformed.NOT_UTF8,
+    ],
+)
+async def test_malformed_frames_are_dropped_and_counted(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator, kind: Malformed
+) -> None:
+    """A broken frame (a non-object Event included) is counted and dropped; the link stays."""
+    supervisor, seen = await start(make_supervisor, clock)
+    thermostat.send_malformed(kind)
+    thermostat.set_fan_mode(2)
+    await clock.settle()
+
+    assert supervisor.stats.malformed_frames == 1
+    assert supervisor.state.fan_mode is FanMode.ALWAYS_ON
+    assert supervisor.link_state is LinkState.READY
+    assert thermostat.connections == 1
+    assert seen.availability == [(True, None)]
+
+
+async def test_oversized_frame_ends_the_link_then_resyncs(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """1 MiB without a terminator is a ProtocolError: that link ends, a new one syncs."""
+    supervisor, seen = await start(make_supervisor, clock)
+    thermostat.send_malformed(Malformed.OVERSIZED)
+    await clock.until(lambda: len(thermostat.logins) == 2 and is_ready(supervisor)(), limit=5)
+
+    assert [up for up, _ in seen.availability] == [True, False, True]
+    assert "65536" in (supervisor.stats.last_disconnect_reason or "")
+
+
+async def test_unsolicited_replies_are_ignored(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """A Response or Request nobody waits for while READY changes nothing and keeps the link."""
+    supervisor, seen = await start(make_supervisor, clock)
+    thermostat.send_raw(b'{"Response":{"Error":{"error_type":"1","description":"no"}}}\x00')
+    thermostat.send_raw(b'{"Request":{"SetSecretKey":{"secret_key":"other"}}}\x00')
+    thermostat.send_raw(b'{"Heartbeat":{}}\x00')
+    await clock.settle()
+
+    assert supervisor.link_state is LinkState.READY
+    assert len(seen.changes) == 1
+    assert supervisor.stats.malformed_frames == 0
+
+
+async def test_malformed_login_response_is_dropped_and_the_login_times_out(
+    make_supervisor: MakeSupervisor,
+    clock: Clock,
+    thermostat: Simulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A LoginResponse whose body is not an object is a malformed frame, counted and
+    dropped; with no valid reply the login times out as a ConnectError and is retried."""
+    thermostat.go_silent()
+    supervisor = make_supervisor()
+    await clock.wait(thermostat.wait_for_connections(1))
+    # Answer with garbage only: output flows again, but the client's Login stays unread.
+    thermostat.silent = False
+    thermostat.send_raw(b'{"Response":{"LoginResponse":5}}\x00')
+    thermostat.send_raw(b'{"Response":"LoginResponse"}\x00')
+
+    await clock.until(lambda: supervisor.stats.failed_attempts == 1, limit=11)
+    assert supervisor.stats.malformed_frames == 2
+    assert isinstance(supervisor.last_error, ConnectError)
+    assert "no login reply" in str(supervisor.last_error)
+    assert supervisor.link_state is not LinkState.AUTH_FAILED
+    assert not client_logs(caplog, logging.ERROR)
+
+    thermostat.wake()
+    await clock.until(is_ready(supervisor), limit=15)
+
+
+async def test_slow_answers_within_the_login_timeout(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """Every frame 2 s late: the login still succeeds and the burst is still complete."""
+    thermostat.reply_delay = 2.0
+    supervisor, seen = await start(make_supervisor, clock)
+    assert seen.changes[0].added == {"1", "2"}
+    assert supervisor.stats.failed_attempts == 0
+
+
+async def test_stream_failing_oddly_is_a_lost_link(
+    make_supervisor: MakeSupervisor,
+    clock: Clock,
+    thermostat: Simulator,
+    transport: RecordingTransport,
+    *,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A read that raises something no stream should (a driver bug): ERROR with traceback, then
+    the same path as any lost link."""
+    supervisor, seen = await start(make_supervisor, clock)
+    transport.links[-1].reader.set_exception(ValueError("driver bug"))
+    await clock.until(relogged(thermostat, supervisor, 2), limit=5)
+
+    errors = client_logs(caplog, logging.ERROR)
+    assert len(errors) == 1
+    assert errors[0].exc_info is not None
+    assert isinstance(errors[0].exc_info[1], ValueError)
+    assert "link failed: ValueError" in (supervisor.stats.last_disconnect_reason or "")
+    assert [up for up, _ in seen.availability] == [True, False, True]
+
+
+async def test_heartbeats_keep_a_strict_thermostat_happy(
+    make_supervisor: MakeSupervisor, clock: Clock, thermostat: Simulator
+) -> None:
+    """A thermostat that drops clients silent for 60 s never drops us: one heartbeat per 55 s."""
+    thermostat.enforce_heartbeats(60)
+    _, seen = await start(make_supervisor, clock)
+    for minute in range(4):
+        thermostat.set_indoor_temperature("1", 70 + minute)
+        await clock.advance(60, step=1)
+
+    assert thermostat.heartbeat_timeouts == 0
+    assert thermostat.heartbeats == 4
+    assert thermostat.connections == 1
+    assert seen.availability == [(True, None)]
+
+
+async def test_heartbeat_write_onto_a_closed_link_means_reconnect(
+    make_supervisor: MakeSupervisor,
+    clock: Clock,
+    thermostat: Simulator,
+    transport: RecordingTransport,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The race where the transport closes between the READY check and the write.
+
+    The abort and the heartbeat timer are made due in the same loop pass, so the heartbeat write
+    runs before the reader has seen the connection go.
+    """
+    supervisor, seen = await start(make_supervisor, clock)
+    transport.links[-1].writer.transport.abort()
+    # A hair past the deadline: the frozen clock's float may land one ulp short of it.
+    clock.freezer.tick(55.001)
+    await clock.until(lambda: len(thermostat.logins) == 2 and is_ready(supervisor)(), limit=15)
+
+    assert supervisor.stats.heartbeats_sent == 0
+    assert "link is closing" in (supervisor.stats.last_disconnect_reason or "")
+    assert [up for up, _ in seen.availability] == [True, False, True]
+    assert not client_logs(caplog, logging.ERROR)
+
+
+async def test_frames_are_logged_at_debug_with_the_key_redacted(
+    make_supervisor: MakeSupervisor,
+    clock: Clock,
+    thermostat: Simulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Received frames are logged too, and the key never appears in any log."""
+    caplog.set_level(logging.DEBUG, logger=LOGGER)
+    await start(make_supervisor, clock)
+    text = "\n".join(r.getMessage() for r in client_logs(caplog))
+
+    assert 'RX {"Response":{"LoginResponse":{"status":"1"}}}' in text
+    assert 'RX {"Event":{"ZoneAdded"' in text
+    assert 'TX {"Request":{"Login"' in text
+    assert "**REDACTED**" in text
+    assert "test-key" not in text

@@ -44,6 +44,8 @@ from .errors import (
     ThermostatBusyError,
 )
 from .models import ActivityStatus, FanMode, HoldType, ZoneMode
+from .pairing import PairingResult, ProbeResult, pair, probe
+from .reconnect import LinkState
 from .redact import BASE as BASE_REDACTOR
 from .redact import REDACTED, Redactor, mac_notations
 from .rules import (
@@ -54,9 +56,10 @@ from .rules import (
     RuleError,
     ZoneRequest,
 )
-from .session import LinkStats, PairingResult, ProbeResult, Session, pair, probe
+from .session import Session
 from .state import Change, SystemField, ThermostatState, Zone
-from .supervisor import LinkState, Supervisor
+from .stats import LinkStats
+from .supervisor import Supervisor
 from .transport import (
     DEFAULT_PORT,
     ClientIdentity,

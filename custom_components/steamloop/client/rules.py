@@ -1,8 +1,8 @@
 """The thermostat's rules, pure: a zone's state and a request become frames, or a refusal.
 
 Nothing here does I/O or keeps state. Everything that decides what may be sent lives here, and
-everything else (the supervisor's checks, the climate entity's min/max, the presets' range in the
-options dialog) reads it from here, so no two places can disagree again:
+everything else (the command API in control.py, the climate entity's min/max, the presets' range
+in the options dialog) reads it from here, so no two places can disagree again:
 
 - Setpoints are whole degrees Fahrenheit within SETPOINT_MIN..SETPOINT_MAX (40-99 °F, what the
   thermostats accept). A request is rounded to whole degrees, halves up, as the display shows it.

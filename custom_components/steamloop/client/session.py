@@ -1,8 +1,11 @@
-"""One link's conversation with the thermostat: login or pairing, the initial burst, heartbeats.
+"""One link's conversation with the thermostat: the login, the initial burst, heartbeats, silence.
 
 A Session owns a Link and the reader task that turns its bytes into messages. It never reconnects:
 when the link ends, for whatever reason, ``wait_closed`` tells why and the owner decides what next.
-``pair`` and ``probe`` are the one-shot conversations the config flow needs.
+Other one-link conversations (pairing, in pairing.py) use ``exchange``: send a request and wait
+for the reply a handler picks out of what arrives.
+
+The login-reply policy is written where it is applied: ``Session._on_login_reply``.
 """
 
 from __future__ import annotations
@@ -12,8 +15,6 @@ import contextlib
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Final
 
 from . import codec
@@ -22,13 +23,12 @@ from .codec import Event, FrameSplitter, Message, Request, Response
 from .errors import (
     AuthenticationError,
     ConnectError,
-    PairingError,
-    PairingTimeoutError,
     SteamloopError,
     ThermostatBusyError,
 )
 from .state import ThermostatState
-from .transport import Link, Transport
+from .stats import LinkStats
+from .transport import Link
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -38,11 +38,10 @@ BURST_QUIET: Final = 1.0
 # Timers may run a hair before their deadline; this much early still counts as on time.
 _TIMER_SLACK: Final = 1e-3
 BURST_MAX: Final = 10.0
+# A link without a frame this long ends as silent; the reconnect logic's policy starts here and
+# adapts the bound of the links it opens (reconnect.SilenceBound).
 SILENCE_TIMEOUT: Final = 300.0
 WRITE_TIMEOUT: Final = 10.0
-PAIRING_TIMEOUT: Final = 120.0
-PAIRING_RETRY: Final = 5.0
-PROBE_TIMEOUT: Final = 15.0
 READ_SIZE: Final = 65536
 # Bytes written but not yet taken by the peer: past this a write waits for them (up to
 # WRITE_TIMEOUT), and a further command is refused rather than queued behind them.
@@ -55,49 +54,11 @@ _REFUSAL_WORDS: Final = re.compile(
 _TEXT_LIMIT: Final = 80
 
 
-@dataclass(slots=True)
-class LinkStats:
-    """Counters and timestamps about the links a supervisor has held."""
-
-    connected_since: datetime | None = None
-    last_disconnect: datetime | None = None
-    last_disconnect_reason: str | None = None
-    connects: int = 0
-    disconnects: int = 0
-    failed_attempts: int = 0
-    frames_received: int = 0
-    frames_sent: int = 0
-    malformed_frames: int = 0
-    heartbeats_sent: int = 0
-    silence_bound: float = SILENCE_TIMEOUT
-    refreshes: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class PairingResult:
-    """The key the thermostat handed out, and the certificate of the thermostat that did."""
-
-    secret_key: str
-    fingerprint: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class ProbeResult:
-    """What one successful login and burst showed."""
-
-    fingerprint: str | None
-    state: ThermostatState
-
-
 type EventSink = Callable[[int, Event], None]
 
 
-class _PairingRefusedError(PairingError):
-    """The thermostat answered the empty-key login with a refusal: not in pairing mode (yet)."""
-
-
 class Session:
-    """One link: reads frames, answers the login or pairing handshake, collects the burst."""
+    """One link: reads frames, answers the login, collects the burst, keeps the link alive."""
 
     def __init__(  # noqa: PLR0913 - keyword-only: what the supervisor shares across links
         self,
@@ -127,8 +88,6 @@ class Session:
         self._sink: EventSink | None = None
         self._closed: asyncio.Future[SteamloopError] = self._loop.create_future()
         self._waiter: asyncio.Future[str] | None = None
-        # The thermostat accepted the empty-key login: it is in pairing mode, the key is to come.
-        self.pairing_accepted = False
         self._expect: Callable[[Message], bool] | None = None
         self._burst: asyncio.Future[None] | None = None
         self._quiet: asyncio.TimerHandle | None = None
@@ -224,21 +183,17 @@ class Session:
             )
 
     async def login(self, secret_key: str) -> None:
-        """Log in; AuthenticationError when the key is refused, ConnectError on anything else."""
+        """Log in; AuthenticationError when the key is refused, ConnectError on anything else.
+
+        Which replies are which: ``_on_login_reply``.
+        """
         self.capture.hide(secret_key)
         try:
             async with asyncio.timeout(LOGIN_TIMEOUT):
-                await self._exchange(codec.login(secret_key), self._on_login_reply)
+                await self.exchange(codec.login(secret_key), self._on_login_reply)
         except TimeoutError as err:
             msg = f"{self.name}: no login reply within {LOGIN_TIMEOUT:g} s"
             raise ConnectError(msg) from err
-
-    async def pair(self) -> str:
-        """Ask for a key with an empty login and acknowledge the one the thermostat sends."""
-        key = await self._exchange(codec.login(""), self._on_pairing_reply)
-        self.capture.hide(key)
-        await self.send(codec.secret_key_updated(key))
-        return key
 
     async def sync(self) -> ThermostatState:
         """Collect the initial burst into `staging`: done after 1 s without a frame, or 10 s."""
@@ -272,8 +227,13 @@ class Session:
                 return err
             self.stats.heartbeats_sent += 1
 
-    async def _exchange(self, message: Message, expect: Callable[[Message], bool]) -> str:
-        """Send `message` and wait for the reply that `expect` resolves the waiter with."""
+    async def exchange(self, message: Message, expect: Callable[[Message], bool]) -> str:
+        """Send `message` and return what `expect` resolves it with (see ``resolve``).
+
+        `expect` sees each message that arrives meanwhile and returns whether it took it (a
+        message it takes is not applied to the staging state); it may resolve the exchange with
+        text, or fail it with an error. The link ending fails it with the reason.
+        """
         if self._closed.done():
             raise self._closed.result()
         waiter: asyncio.Future[str] = self._loop.create_future()
@@ -287,7 +247,8 @@ class Session:
             if not waiter.done():
                 waiter.cancel()
 
-    def _resolve(self, result: str | SteamloopError) -> None:
+    def resolve(self, result: str | SteamloopError) -> None:
+        """End the exchange in progress with `result`; nothing when none is waiting."""
         waiter = self._waiter
         if waiter is None or waiter.done():
             return
@@ -297,7 +258,23 @@ class Session:
             waiter.set_result(result)
 
     def _on_login_reply(self, message: Message) -> bool:
-        """Apply the login-reply policy (see the supervisor's docstring) to a candidate reply."""
+        """Apply the login-reply policy to a candidate reply; return whether it was one.
+
+        - Success: ``LoginResponse`` whose status reads as the number 1, read as the state reads
+          codes (``"1"``, ``"01"``, ``" 1"``).
+        - Refusal (AuthenticationError: the reconnect logic gives up and the owner asks for a new
+          key): a status that reads as any other number (``"0"``, ``"2"``, ``"-1"``), and an
+          ``Error`` reply whose type or description speaks of the key (_REFUSAL_WORDS: key,
+          secret, auth..., credential, password, denied, forbidden, permission, pair). A refusal
+          is never retried: the thermostat said the key is wrong, and hammering it with the same
+          key helps no one.
+        - Try again (a ConnectError, retried with the usual backoff): an ``Error`` about anything
+          else (``"too many clients"``, busy: ThermostatBusyError), a ``LoginResponse`` without a
+          status or with an empty or non-numeric one (``""`` means "not reported", as everywhere
+          in the state); and, in ``login``, no reply within LOGIN_TIMEOUT or the link lost before
+          the reply. None of these says anything about the key, and asking a user to re-pair over
+          a transient would be worse than one more attempt.
+        """
         if not isinstance(message, Response):
             return False
         if message.name == "LoginResponse":
@@ -305,14 +282,14 @@ class Session:
             if not verdict:
                 # The frame just recorded starts what a capture of this link must keep.
                 self.capture.session_started()
-            self._resolve(verdict)
+            self.resolve(verdict)
             return True
         if message.name == "Error":
-            detail = self._error(message)
+            detail = self.error_text(message)
             if _REFUSAL_WORDS.search(detail):
-                self._resolve(AuthenticationError(f"the thermostat refused the login: {detail}"))
+                self.resolve(AuthenticationError(f"the thermostat refused the login: {detail}"))
             else:
-                self._resolve(
+                self.resolve(
                     ThermostatBusyError(
                         f"{self.name}: the thermostat turned the login away: {detail}"
                     )
@@ -327,37 +304,17 @@ class Session:
             return ""
         if code is None:
             # No status, an empty one or text says nothing about the key: try again.
-            shown = "none" if status is None else repr(self._text(status))
+            shown = "none" if status is None else repr(self.text(status))
             return ConnectError(f"{self.name}: LoginResponse with an unreadable status ({shown})")
         return AuthenticationError(f"the thermostat rejected the key (status {code})")
 
-    def _on_pairing_reply(self, message: Message) -> bool:
-        if isinstance(message, Request) and message.name == "SetSecretKey":
-            key = message.fields.get("secret_key", "")
-            self._resolve(key or PairingError("the thermostat sent an empty key"))
-            return True
-        if not isinstance(message, Response):
-            return False
-        if message.name == "LoginResponse":
-            status = message.fields.get("status")
-            if status == "1":
-                self.pairing_accepted = True
-            else:
-                self._resolve(
-                    _PairingRefusedError(f"pairing refused (status {self._text(status or '')})")
-                )
-            return True
-        if message.name == "Error":
-            self._resolve(_PairingRefusedError(f"pairing refused: {self._error(message)}"))
-            return True
-        return False
-
-    def _error(self, message: Response) -> str:
+    def error_text(self, message: Response) -> str:
+        """Return an Error reply's type and description, bounded and key-free."""
         kind = message.fields.get("error_type", "")
         description = message.fields.get("description", "")
-        return f"{self._text(kind)}: {self._text(description)}"
+        return f"{self.text(kind)}: {self.text(description)}"
 
-    def _text(self, value: str) -> str:
+    def text(self, value: str) -> str:
         """Return a bounded, key-free rendering of text the thermostat sent."""
         return codec.redact(value, _TEXT_LIMIT, self.capture.redactor)
 
@@ -398,7 +355,7 @@ class Session:
         for handle in (self._silence, self._quiet):
             if handle is not None:
                 handle.cancel()
-        self._resolve(reason)
+        self.resolve(reason)
         if self._burst is not None and not self._burst.done():
             self._burst.set_exception(reason)
 
@@ -463,90 +420,3 @@ def login_status(status: str | None) -> int | None:
         return int(status)
     except ValueError:
         return None
-
-
-async def pair(
-    transport: Transport,
-    *,
-    timeout: float = PAIRING_TIMEOUT,  # noqa: ASYNC109 - a deadline for the whole pairing
-    acknowledged: Callable[[PairingResult], None] | None = None,
-    on_refusal: Callable[[], None] | None = None,
-) -> PairingResult:
-    """Get a key from the thermostat within `timeout`.
-
-    The user may start this before pressing Pair on the thermostat: a refused empty-key login is
-    retried on a new link every 5 s until the deadline, which then raises PairingError when the
-    thermostat kept refusing and PairingTimeoutError when it never sent a key.
-
-    The key is the result from the moment it is acknowledged: the thermostat uses it from then on.
-    So `acknowledged` is called with it at once, and closing the link afterwards is cleanup that the
-    deadline does not cover; a caller cancelled during that close still has the key through the
-    callback. Cancelling leaves no link open. `on_refusal` is called at each refused login, so a
-    caller can tell the user the thermostat is not on its pairing screen yet.
-    """
-    refused: PairingError | None = None
-    session: Session | None = None
-    try:
-        async with asyncio.timeout(timeout):
-            while True:
-                session = Session(await transport.connect(), name=transport.name)
-                try:
-                    key = await session.pair()
-                except _PairingRefusedError as err:
-                    refused = err
-                    _LOGGER.debug("%s: %s; asking again", transport.name, str(err))
-                    if on_refusal is not None:
-                        on_refusal()
-                    await session.close()
-                    session = None
-                    await asyncio.sleep(PAIRING_RETRY)
-                    continue
-                break
-    except TimeoutError as err:
-        accepted = session is not None and session.pairing_accepted
-        if session is not None:
-            await session.close(graceful=False)
-        if refused is not None and not accepted:
-            msg = f"{transport.name}: refused to pair for {timeout:g} s (not in pairing mode)"
-            raise PairingError(msg) from refused
-        msg = f"{transport.name}: no key within {timeout:g} s (is the thermostat in pairing mode?)"
-        raise PairingTimeoutError(msg) from err
-    except BaseException:
-        if session is not None:
-            await session.close(graceful=False)
-        raise
-    result = PairingResult(secret_key=key, fingerprint=session.link.peer_fingerprint)
-    if acknowledged is not None:
-        acknowledged(result)
-    await session.close()
-    return result
-
-
-async def probe(
-    transport: Transport,
-    secret_key: str,
-    *,
-    timeout: float = PROBE_TIMEOUT,  # noqa: ASYNC109 - a deadline for login and burst
-) -> ProbeResult:
-    """Log in once, collect the burst and disconnect: proves the host and the key work.
-
-    The deadline covers the login and the burst; the goodbye after them is cleanup outside it, so
-    a thermostat slow to answer the TLS close does not turn a working key into "no login".
-    """
-    session: Session | None = None
-    try:
-        async with asyncio.timeout(timeout):
-            session = Session(await transport.connect(), name=transport.name)
-            await session.login(secret_key)
-            state = await session.sync()
-    except TimeoutError as err:
-        if session is not None:
-            await session.close(graceful=False)
-        msg = f"{transport.name}: no login and burst within {timeout:g} s"
-        raise ConnectError(msg) from err
-    except BaseException:
-        if session is not None:
-            await session.close(graceful=False)
-        raise
-    await session.close()
-    return ProbeResult(fingerprint=session.link.peer_fingerprint, state=state)
