@@ -26,34 +26,44 @@ class Faults:
     Logins and pairing:
         reject_with         a rejected login gets LoginResponse{status "0"} ("status") or
                             Response.Error{error_type "1", description} ("error")
-        login_response      the LoginResponse body an accepted keyed login gets (the burst follows
-                            as usual); {} has no status; None: {"status": "1"}
-        busy                every login gets Response.Error{error_type "2", description busy} and
-                            is not logged in; None: off
+        login_response      the LoginResponse body an accepted keyed login gets, e.g.
+                            {"status": "01"} (the burst follows as usual); {} has no status;
+                            None: {"status": "1"}
+        busy                e.g. "too many clients": every login gets Response.Error{error_type
+                            "2", description busy} and is not logged in; None: off
         pairing_delay       SetSecretKey follows the accepted empty-key login that many seconds
-                            later (the user pressing Pair on the thermostat); 0: at once
+                            later (the user pressing Pair on the pairing screen); 0: at once
         ignore_goodbye      stop reading from a client once its login is answered or its pairing
-                            acknowledged: its TLS close is never answered
+                            acknowledged: its TLS close is never answered, the link ends only when
+                            the client drops it
 
     Timing and delivery:
         heartbeat_timeout   drop (FIN) a client whose last heartbeat (or connect) is that many
-                            seconds ago; None: never
+                            seconds ago; a loop timer re-armed on each heartbeat; None: never
+                            (set it with enforce_heartbeats() to re-arm connected clients too)
         reply_delay         every frame to a client leaves that many seconds after it was queued
-        echo_delay          the report of a change a client's command made leaves that much later
-        echo                False: a client's command is applied but never reported
-        trickle             every frame leaves one byte at a time (TCP_NODELAY, a drain per byte)
-        silent              reading paused and output discarded for every client (go_silent())
+                            (loop timers; order kept)
+        echo_delay          the report of a change a client's command made leaves that many
+                            seconds later (a slow thermostat)
+        echo                False: a client's command is applied but never reported (a thermostat
+                            that never confirms)
+        trickle             every frame leaves one byte at a time, with TCP_NODELAY and a drain
+                            per byte
+        silent              reading paused and output discarded for every client; new clients
+                            complete TLS but get no answer (set by go_silent() / wake())
         reject_tls13        a ClientHello offering TLS 1.3 is dropped before the handshake, as the
                             real thermostat does (on by default: that is the thermostat)
 
     The login burst:
         burst_pause         (n, seconds): the burst stops after its first n frames and carries on
                             that many seconds later
-        burst_system_after  the system-wide events come after the first n zones instead of after
-                            the last one; None: last
-        burst_extras        extra frames sent after every login burst
-        replay              a captured session's frames, sent as every burst instead of the
-                            plant's (see simulator.replay); commands still act on the plant
+        burst_system_after  the burst's system-wide events come after its first n zones instead
+                            of after the last one (with burst_pause: a pause between zones after
+                            the system fields); None: last
+        burst_extras        extra frames sent after every login burst (burst_extras.append(frame))
+        replay              every accepted login gets a captured session's frames as its burst
+                            instead of the plant's (replay = load_capture(path); see
+                            simulator.replay); commands still act on the plant
 
     Variants of the thermostat:
         emergency_heat_off  what emergency heat reads when off (the plant's value at the start,
