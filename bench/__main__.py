@@ -10,9 +10,9 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from . import codec, netns, report
+from .figures import Endurance, Figures, SoakHa
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,7 +55,7 @@ SOAK_ROW = re.compile(
 )
 
 
-def run_soak(cycles: int) -> dict[str, Any]:
+def run_soak(cycles: int) -> Endurance:
     """Run scripts/soak and parse its before/after table."""
     completed = subprocess.run(  # noqa: S603 - this repository's soak script
         [sys.executable, str(ROOT / "scripts" / "soak"), "--cycles", str(cycles)],
@@ -74,10 +74,10 @@ def run_soak(cycles: int) -> dict[str, Any]:
         for line in completed.stdout.splitlines()
         if line.startswith(("connects", "virtual", "no leak", "LEAK"))
     ]
-    return {"cycles": cycles, "exit": completed.returncode, "rows": rows, "summary": summary}
+    return Endurance(cycles=cycles, exit=completed.returncode, rows=rows, summary=summary)
 
 
-def run_soak_ha(days: float, seed: int) -> dict[str, Any]:
+def run_soak_ha(days: float, seed: int) -> SoakHa:
     """Run scripts/soak-ha (the whole stack through Home Assistant) and keep its report."""
     completed = subprocess.run(  # noqa: S603 - this repository's soak script
         [
@@ -95,7 +95,7 @@ def run_soak_ha(days: float, seed: int) -> dict[str, Any]:
         text=True,
     )
     lines = [line for line in completed.stdout.splitlines() if line.strip()]
-    return {"days": days, "seed": seed, "exit": completed.returncode, "lines": lines}
+    return SoakHa(days=days, seed=seed, exit=completed.returncode, lines=lines)
 
 
 def main() -> int:
@@ -127,7 +127,7 @@ def main() -> int:
     if args.render:
         report.write(json.loads(args.render.read_text()), out)
         return 0
-    figures: dict[str, Any] = {"quick": args.quick, "machine": report.machine()}
+    figures: Figures = {"quick": args.quick, "machine": report.machine()}
 
     with tempfile.TemporaryDirectory(prefix="steamloop-bench-") as tmp:
         results = Path(tmp) / "results.json"

@@ -18,12 +18,12 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, cast
 from unittest.mock import patch
 
 import orjson
 import pytest
-import pytest_socket
+import pytest_socket  # type: ignore[import-untyped, unused-ignore]
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
@@ -39,12 +39,25 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
-from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.ignore_uncaught_exceptions import (
+from pytest_homeassistant_custom_component.common import MockConfigEntry  # type: ignore[import-untyped, unused-ignore]
+from pytest_homeassistant_custom_component.ignore_uncaught_exceptions import (  # type: ignore[import-untyped, unused-ignore]
     IGNORE_UNCAUGHT_EXCEPTIONS,
 )
 from steamloop import ThermostatConnection
 
+from bench.figures import (
+    KINDS,
+    ActionLatency,
+    CaseFigures,
+    EventCost,
+    FaultName,
+    FaultRun,
+    Kind,
+    RecoveryRun,
+    Restart,
+    Scale,
+    VanishedHost,
+)
 from custom_components.steamloop.const import CONF_FINGERPRINT, CONF_SECRET_KEY
 from custom_components.steamloop.const import DOMAIN as OURS
 from simulator import Malformed, ServerCertificate, Simulator, TestPKI
@@ -58,19 +71,18 @@ KEY = "bench-key"
 ZONE = "1"
 QUICK = os.environ.get(QUICK_ENV) == "1"
 
-type Kind = Literal["ours", "anchor"]
-KINDS: tuple[Kind, ...] = ("ours", "anchor")
 
 pytestmark = pytest.mark.no_fail_on_log_exception
 # The anchor lets some malformed frames escape as uncaught exceptions: observed, not fatal.
 IGNORE_UNCAUGHT_EXCEPTIONS.append((__name__, "test_fault"))
 
 
-def record(section: str, key: str, value: object) -> None:
-    """Store one figure set under `section` / `key` in the results file."""
+def record(figures: CaseFigures) -> None:
+    """Merge a case's figures, section by section, into the results file."""
     path = Path(os.environ[RESULTS_ENV])
     data: dict[str, dict[str, object]] = json.loads(path.read_text()) if path.exists() else {}
-    data.setdefault(section, {})[key] = value
+    for section, values in figures.items():
+        data.setdefault(section, {}).update(cast("dict[str, object]", values))
     path.write_text(json.dumps(data, indent=1))
 
 
@@ -230,7 +242,7 @@ async def test_recovery(  # noqa: PLR0913, PLR0917 - pytest fixtures
     clock = Clock(hass, freezer)
     stack = await set_up(hass, kind, await start_simulator(pki), clock, anchor_port)
     sim, climate = stack.sim, stack.climate()
-    figures: list[dict[str, object]] = []
+    figures: list[RecoveryRun] = []
     for index, minutes in enumerate((1,) if QUICK else (1, 5, 20)):
         value = 75.0 + index
         went_unavailable: list[float] = []
@@ -257,20 +269,22 @@ async def test_recovery(  # noqa: PLR0913, PLR0917 - pytest fixtures
         sim.set_indoor_temperature(ZONE, value)
         unsubscribe()
         await sim.accept()
-        fresh = await clock.within(
-            lambda value=value: stack.temperature(climate) == value, limit=400
-        )
+
+        def shows(value: float = value) -> bool:
+            return stack.temperature(climate) == value
+
+        fresh = await clock.within(shows, limit=400)
         figures.append(
-            {
-                "outage_min": minutes,
-                "unavailable_after_s": visible,
-                "first_unavailable_write_s": min(went_unavailable, default=None),
-                "shown_at_end_of_outage": shown_at_end,
-                "fresh_after_s": fresh,
-            }
+            RecoveryRun(
+                outage_min=minutes,
+                unavailable_after_s=visible,
+                first_unavailable_write_s=min(went_unavailable, default=None),
+                shown_at_end_of_outage=shown_at_end,
+                fresh_after_s=fresh,
+            )
         )
         await clock.advance(120, step=5)
-    record("recovery", kind, figures)
+    record({"recovery": {kind: figures}})
     await tear_down(hass, clock, [stack])
 
 
@@ -304,16 +318,13 @@ async def test_restart_recovery(  # noqa: PLR0913, PLR0917 - pytest fixtures
     sim.set_indoor_temperature(ZONE, value)
     await sim.accept()
     fresh = await clock.within(lambda: stack.temperature(climate) == value, limit=400)
-    record(
-        "restart",
-        kind,
-        {
-            "outage_min": minutes,
-            "setup_returned_s": setup_s,
-            "entry_state_after_setup": state_after_setup,
-            "fresh_after_s": fresh,
-        },
+    restart = Restart(
+        outage_min=minutes,
+        setup_returned_s=setup_s,
+        entry_state_after_setup=state_after_setup,
+        fresh_after_s=fresh,
     )
+    record({"restart": {kind: restart}})
     await tear_down(hass, clock, [stack])
 
 
@@ -362,17 +373,14 @@ async def test_event_cost(
     for stop in unsubscribe:
         stop()
     total = events + 1
-    record(
-        "event_cost",
-        kind,
-        {
-            "events": total,
-            "cpu_us_per_event": round(cpu / total * 1e6, 2),
-            "wall_s": round(wall, 3),
-            "writes_per_event": round(writes / total, 3),
-            "entities": len(stack.entity_ids),
-        },
+    cost = EventCost(
+        events=total,
+        cpu_us_per_event=round(cpu / total * 1e6, 2),
+        wall_s=round(wall, 3),
+        writes_per_event=round(writes / total, 3),
+        entities=len(stack.entity_ids),
     )
+    record({"event_cost": {kind: cost}})
     await tear_down(hass, None, [stack])
 
 
@@ -412,23 +420,19 @@ async def test_action_latency(
         state = hass.states.get(climate)
         shown += state is not None and state.attributes.get("temperature") == target
         # Whatever the anchor left in flight lands before the next action.
-        await sim.wait_until(
-            lambda target=target: (
-                True if float(sim.plant.zones[ZONE].heat_setpoint) == target else None
-            ),
-            "the setpoint applied",
-        )
+
+        def applied(target: int = target) -> bool | None:
+            return True if float(sim.plant.zones[ZONE].heat_setpoint) == target else None
+
+        await sim.wait_until(applied, "the setpoint applied")
         await hass.async_block_till_done()
-    record(
-        "action_latency",
-        kind,
-        {
-            "actions": actions,
-            "p50_ms": round(_percentile(samples, 0.5) * 1000, 2),
-            "p99_ms": round(_percentile(samples, 0.99) * 1000, 2),
-            "shown_on_return": round(shown / actions, 3),
-        },
+    latency = ActionLatency(
+        actions=actions,
+        p50_ms=round(_percentile(samples, 0.5) * 1000, 2),
+        p99_ms=round(_percentile(samples, 0.99) * 1000, 2),
+        shown_on_return=round(shown / actions, 3),
     )
+    record({"action_latency": {kind: latency}})
     await tear_down(hass, None, [stack])
 
 
@@ -491,23 +495,20 @@ async def test_scale(hass: HomeAssistant, pki: TestPKI, socket_enabled: None) ->
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     unsubscribe()
     events = rounds * len(climates)
-    record(
-        "scale",
-        "ours",
-        {
-            "thermostats": count,
-            "zones_each": zones,
-            "loaded": loaded,
-            "entities": len(hass.states.async_all()),
-            "setup_s": round(setup_s, 3),
-            "rss_per_thermostat_kib": round((rss_after - rss_before) / count, 1),
-            "events": events,
-            "events_per_s": round(events / wall, 1),
-            "cpu_s": round(cpu, 3),
-            "last_values_arrived": f"{arrived()}/{len(last)}",
-            "climate_writes": climate_writes,
-        },
+    scale = Scale(
+        thermostats=count,
+        zones_each=zones,
+        loaded=loaded,
+        entities=len(hass.states.async_all()),
+        setup_s=round(setup_s, 3),
+        rss_per_thermostat_kib=round((rss_after - rss_before) / count, 1),
+        events=events,
+        events_per_s=round(events / wall, 1),
+        cpu_s=round(cpu, 3),
+        last_values_arrived=f"{arrived()}/{len(last)}",
+        climate_writes=climate_writes,
     )
+    record({"scale": {"ours": scale}})
     await tear_down(hass, None, stacks)
 
 
@@ -539,7 +540,7 @@ def _flap(sim: Simulator, _spare: ServerCertificate) -> None:
     sim.close_clients()
 
 
-FAULTS: dict[str, Fault] = {
+FAULTS: dict[FaultName, Fault] = {
     "heartbeat_drop": Fault(lambda sim, _: sim.drop_at_next_heartbeat("reset"), push_at=90),
     "silent_peer": Fault(
         lambda sim, _: sim.go_silent(), push_at=420, undo_at=420, undo=Simulator.wake
@@ -549,7 +550,7 @@ FAULTS: dict[str, Fault] = {
     "certificate_change": Fault(_new_certificate, push_at=30),
     "flapping": Fault(_flap, push_at=30),
 }
-QUICK_FAULTS = ("malformed_frames", "key_revoked")
+QUICK_FAULTS: tuple[FaultName, ...] = ("malformed_frames", "key_revoked")
 WINDOW = 600.0
 QUICK_WINDOW = 60.0
 
@@ -565,7 +566,7 @@ async def test_fault(  # noqa: PLR0913, PLR0917 - pytest fixtures
     anchor_port: list[int],
     caplog: pytest.LogCaptureFixture,
     kind: Kind,
-    fault: str,
+    fault: FaultName,
 ) -> None:
     """Run one fault against one stack and record what its climate entity showed over time."""
     clock = Clock(hass, freezer)
@@ -616,26 +617,23 @@ async def test_fault(  # noqa: PLR0913, PLR0917 - pytest fixtures
     issues = [
         issue_id for (domain, issue_id) in ir.async_get(hass).issues if domain == stack.entry.domain
     ]
-    record(
-        "faults",
-        f"{fault}/{kind}",
-        {
-            "window_s": window,
-            "first_unavailable_s": first_unavailable,
-            "unavailable_spells": unavailable_spells,
-            "available_again_s": back,
-            "new_value_pushed_at_s": spec.push_at,
-            "new_value_shown_after_s": fresh,
-            "at_end": "unavailable" if was_unavailable else "available",
-            "shown_at_end": stack.temperature(climate),
-            "flows": flows,
-            "repair_issues": issues,
-            "login_attempts": len(sim.logins) - logins_before,
-            "entry_state": str(stack.entry.state),
-            "log_warnings": sum(r.levelno == logging.WARNING for r in records),
-            "log_errors": sum(r.levelno >= logging.ERROR for r in records),
-        },
+    run = FaultRun(
+        window_s=window,
+        first_unavailable_s=first_unavailable,
+        unavailable_spells=unavailable_spells,
+        available_again_s=back,
+        new_value_pushed_at_s=spec.push_at,
+        new_value_shown_after_s=fresh,
+        at_end="unavailable" if was_unavailable else "available",
+        shown_at_end=stack.temperature(climate),
+        flows=flows,
+        repair_issues=issues,
+        login_attempts=len(sim.logins) - logins_before,
+        entry_state=str(stack.entry.state),
+        log_warnings=sum(r.levelno == logging.WARNING for r in records),
+        log_errors=sum(r.levelno >= logging.ERROR for r in records),
     )
+    record({"faults": {f"{fault}/{kind}": run}})
     await tear_down(hass, clock, [stack])
 
 
@@ -676,13 +674,13 @@ async def test_vanished_host(
         stack = Stack(kind, hass, fake, entry)
         stacks.append(stack)
     climates = {stack.kind: stack.climate() for stack in stacks}
-    loaded = {stack.kind: str(stack.entry.state) for stack in stacks}
+    loaded: dict[Kind, str] = {stack.kind: str(stack.entry.state) for stack in stacks}
     await hass.async_add_executor_job(
         functools.partial(subprocess.run, netns_target["down"], check=True, timeout=30)
     )
     started = time.monotonic()
     limit = float(netns_target["limit"])
-    seen: dict[str, float | None] = dict.fromkeys(climates)
+    seen: dict[Kind, float | None] = dict.fromkeys(climates)
     while time.monotonic() - started < limit:
         for stack in stacks:
             if seen[stack.kind] is None and stack.unavailable(climates[stack.kind]):
@@ -690,9 +688,8 @@ async def test_vanished_host(
         if seen["ours"] is not None and seen["anchor"] is not None:
             break
         await asyncio.sleep(0.25)
-    record(
-        "vanished_host", "result", {"unavailable_after_s": seen, "limit_s": limit, "loaded": loaded}
-    )
+    result = VanishedHost(unavailable_after_s=seen, limit_s=limit, loaded=loaded)
+    record({"vanished_host": {"result": result}})
     for stack in stacks:
         await hass.config_entries.async_unload(stack.entry.entry_id)
     await hass.async_block_till_done()

@@ -11,6 +11,8 @@ from steamloop.connection import ThermostatProtocol
 
 from custom_components.steamloop.client.codec import FrameSplitter, decode_all
 
+from .figures import Codec
+
 CHUNK = 16 * 1024  # what one TLS record delivers at most
 
 
@@ -83,20 +85,20 @@ def _best(
     return best, count
 
 
-def run(*, quick: bool) -> dict[str, Any]:
+def run(*, quick: bool) -> Codec:
     """Measure both parsers on the same input; best of several runs each."""
     messages = 20_000 if quick else 200_000
     pieces = chunks(sample_stream(messages))
     repeats = 3 if quick else 7
     ours_s, ours_count = _best(ours, pieces, repeats)
     anchor_s, anchor_count = _best(anchor, pieces, repeats)
-    return {
-        "messages": messages,
-        "chunk_bytes": CHUNK,
-        "repeats": repeats,
-        "ours_msgs_per_s": round(ours_count / ours_s),
-        "anchor_msgs_per_s": round(anchor_count / anchor_s),
-        "ours_decoded": ours_count,
-        "anchor_parsed": anchor_count,
-        "ratio": round((ours_count / ours_s) / (anchor_count / anchor_s), 2),
-    }
+    return Codec(
+        messages=messages,
+        chunk_bytes=CHUNK,
+        repeats=repeats,
+        ours_msgs_per_s=round(ours_count / ours_s),
+        anchor_msgs_per_s=round(anchor_count / anchor_s),
+        ours_decoded=ours_count,
+        anchor_parsed=anchor_count,
+        ratio=round((ours_count / ours_s) / (anchor_count / anchor_s), 2),
+    )

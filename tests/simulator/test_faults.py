@@ -412,12 +412,6 @@ async def test_async_with_starts_and_stops(socket_enabled: None) -> None:
         await sim.start()
 
 
-async def test_waits_give_up_with_a_clear_message(thermostat: Simulator) -> None:
-    thermostat.wait_timeout = 0.01
-    with pytest.raises(TimeoutError, match="command UpdateFanMode #1"):
-        await thermostat.wait_for_command("UpdateFanMode")
-
-
 async def test_tls_handshake_failures_are_counted(thermostat: Simulator) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", thermostat.port)
     writer.write(b"GET / HTTP/1.0\r\n\r\n")
@@ -456,17 +450,3 @@ async def test_a_tls12_client_hello_split_in_two_still_connects(thermostat: Simu
         assert thermostat.tls13_rejected == 0
     finally:
         writer.transport.abort()
-
-
-async def test_a_failing_predicate_fails_the_wait(thermostat: Simulator, connect: Connect) -> None:
-    def broken() -> int | None:
-        if thermostat.logins:
-            msg = "predicate broke"
-            raise LookupError(msg)
-        return None
-
-    waiting = asyncio.create_task(thermostat.wait_until(broken, "a broken predicate"))
-    client = await connect(thermostat)
-    await client.login("test-key")
-    with pytest.raises(LookupError, match="predicate broke"):
-        await waiting
