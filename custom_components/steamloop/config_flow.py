@@ -23,7 +23,6 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_HOST, CONF_PORT, UnitOfTemperature
 from homeassistant.core import callback
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers import translation
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.selector import (
@@ -76,7 +75,7 @@ from .presets import (
     to_user_interval,
 )
 from .redact import moved
-from .repairs import certificate_issue_id
+from .repairs import has_certificate_issue
 from .takeover import plan_take_over
 
 CONF_ENTRY = "entry"
@@ -552,12 +551,11 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
         if self.source == SOURCE_REAUTH:
             entry = self._get_reauth_entry()
             # After the repair's "pair again" a new certificate is what the user expects.
-            expected_new = (
-                ir.async_get(self.hass).async_get_issue(DOMAIN, certificate_issue_id(entry))
-                is not None
-            )
             if reason := await self._async_different_thermostat(
-                entry, entry.data, credentials.fingerprint, check_certificate=not expected_new
+                entry,
+                entry.data,
+                credentials.fingerprint,
+                check_certificate=not has_certificate_issue(self.hass, entry),
             ):
                 return self.async_abort(reason=reason)
             return self.async_update_reload_and_abort(entry, data_updates=credentials.as_data())

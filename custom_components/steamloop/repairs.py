@@ -50,6 +50,12 @@ def async_create_certificate_issue(
 
 
 @callback
+def has_certificate_issue(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+    """Return True while the certificate issue is raised (re-pairing then expects a new one)."""
+    return ir.async_get(hass).async_get_issue(DOMAIN, certificate_issue_id(entry)) is not None
+
+
+@callback
 def async_delete_certificate_issue(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """Withdraw the issue: the thermostat presents the pinned certificate again."""
     ir.async_delete_issue(hass, DOMAIN, certificate_issue_id(entry))
