@@ -52,7 +52,7 @@ async def async_get_key(
     timeout: float,  # noqa: ASYNC109 - the user's time to press Pair, passed on to pair()
     on_refusal: Callable[[], None],
 ) -> PairingResult:
-    """Get a key: one acknowledged earlier for this address if it still works, else pair."""
+    """Get a key: the one kept for this address while it works (ACKNOWLEDGED_KEYS), else pair."""
     transport = build_transport(data, name=LOG_NAME)
     address = fallback_unique_id(data)
     keys = hass.data.setdefault(ACKNOWLEDGED_KEYS, {})
@@ -77,11 +77,11 @@ def async_forget_key(hass: HomeAssistant, data: Mapping[str, Any]) -> None:
 
 
 class PairingWait:
-    """One pairing as the dialog sees it: the task, the time left, whether the thermostat refuses.
+    """The pairing task with ticks for the dialog, which redraws a progress step only when told.
 
-    The frontend redraws a progress step only when told to, so it is told every `PAIR_TICK`
-    (`on_tick` with the share of the wait gone) until the task ends; the task's own end tells it
-    the last time.
+    Every `PAIR_TICK` until the task ends, `on_tick` gets the share of the wait gone, and
+    `action()`/`remaining()` say what the thermostat does and the time left; the task's own end
+    tells the dialog the last time.
     """
 
     def __init__(
@@ -139,7 +139,7 @@ class PairingWait:
 
 
 class LateAnnouncer:
-    """Announces a progress' end again to a dialog that subscribed after it (see ANNOUNCE_POLL)."""
+    """Announces a progress' end again, or a dialog subscribed after it never sees it end."""
 
     def __init__(self, hass: HomeAssistant, announce: Callable[[], None]) -> None:
         """Look for late subscribers for a minute from now, the progress having just ended."""
