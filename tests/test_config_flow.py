@@ -19,7 +19,6 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.steamloop import helpers
 from custom_components.steamloop.client import ClientIdentity, PairingResult
 from custom_components.steamloop.compat import vol
-from custom_components.steamloop.config_flow import ACKNOWLEDGED_KEYS
 from custom_components.steamloop.const import (
     CONF_FINGERPRINT,
     CONF_SECRET_KEY,
@@ -27,6 +26,7 @@ from custom_components.steamloop.const import (
     DOMAIN,
     TRANE_DOMAIN,
 )
+from custom_components.steamloop.flow_pairing import ACKNOWLEDGED_KEYS
 from simulator import Simulator
 
 from .conftest import KEY, MAC

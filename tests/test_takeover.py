@@ -214,3 +214,48 @@ async def test_a_take_over_whose_trane_entry_is_gone_just_sets_up(
     )
     await async_take_over(hass, mock_config_entry)
     assert CONF_TAKE_OVER not in mock_config_entry.data
+
+
+async def test_repairs_lists_changed_ids_only_when_there_are_some(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """No notice when every id was kept; otherwise one naming the Trane Local entry and each
+    change, a warning kept across restarts that no fix flow can make go away."""
+    mock_config_entry.add_to_hass(hass)
+    issue_id = f"taken_over_{mock_config_entry.entry_id}"
+    entities = er.async_get(hass)
+
+    kept_all = MockConfigEntry(domain=TRANE_DOMAIN, title="Upstairs", data={CONF_HOST: "1.2.3.4"})
+    kept_all.add_to_hass(hass)
+    entities.async_get_or_create(
+        "climate", TRANE_DOMAIN, f"{kept_all.entry_id}_1_zone", config_entry=kept_all
+    )
+    hass.config_entries.async_update_entry(
+        mock_config_entry, data={**mock_config_entry.data, CONF_TAKE_OVER: kept_all.entry_id}
+    )
+    await async_take_over(hass, mock_config_entry)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+    renamed = MockConfigEntry(domain=TRANE_DOMAIN, title="Hall", data={CONF_HOST: "1.2.3.4"})
+    renamed.add_to_hass(hass)
+    entities.async_get_or_create(
+        "switch",
+        TRANE_DOMAIN,
+        f"{renamed.entry_id}_2_hold",
+        config_entry=renamed,
+        suggested_object_id="hall_hold",
+    )
+    hass.config_entries.async_update_entry(
+        mock_config_entry, data={**mock_config_entry.data, CONF_TAKE_OVER: renamed.entry_id}
+    )
+    await async_take_over(hass, mock_config_entry)
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == "taken_over"
+    assert issue.translation_placeholders == {
+        "title": "Hall",
+        "renamed": "switch.hall_hold → select.hall_hold",
+    }
+    assert issue.severity is ir.IssueSeverity.WARNING
+    assert issue.is_persistent
+    assert not issue.is_fixable

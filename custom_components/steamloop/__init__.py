@@ -6,15 +6,15 @@ from homeassistant.const import CONF_HOST, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
 from .const import CONF_TAKE_OVER, DOMAIN
 from .coordinator import SteamloopConfigEntry, SteamloopCoordinator
 from .helpers import valid_host
 from .identity import async_settle_identity, async_upgrade_entry
+from .repairs import async_delete_taken_over_issue
 from .storage import async_remove_structure
-from .takeover import async_take_over, taken_over_issue_id
+from .takeover import async_take_over
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -61,7 +61,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: SteamloopConfigEntry) -
 async def async_remove_entry(hass: HomeAssistant, entry: SteamloopConfigEntry) -> None:
     """Forget the thermostat's stored structure and what its issues said."""
     await async_remove_structure(hass, entry)
-    ir.async_delete_issue(hass, DOMAIN, taken_over_issue_id(entry))
+    async_delete_taken_over_issue(hass, entry)
 
 
 async def async_remove_config_entry_device(

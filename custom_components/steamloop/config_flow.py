@@ -1,13 +1,15 @@
 """Config flow: network or serial, then pair now or enter a key; migration, reauth, reconfigure.
 
-The options flow sets the presets' heat/cool pairs.
+Steps hand each other values explicitly: a check returns what it learnt (`Credentials`), and a
+helper takes what it needs as arguments. The flow's own fields are only what it carries from one
+step to a later one (listed in `__init__`). The pairing step's side machinery (kept keys, ticks,
+the late announcement) is in flow_pairing.py. The options flow sets the presets' heat/cool pairs.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.config_entries import (
@@ -19,13 +21,10 @@ from homeassistant.config_entries import (
     OptionsFlow,
 )
 from homeassistant.const import CONF_HOST, CONF_PORT, UnitOfTemperature
-from homeassistant.core import CALLBACK_TYPE, callback
-from homeassistant.data_entry_flow import EVENT_DATA_ENTRY_FLOW_PROGRESSED
+from homeassistant.core import callback
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers import translation
 from homeassistant.helpers.device_registry import format_mac
-from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
@@ -39,19 +38,15 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
-from homeassistant.util.hass_dict import HassKey
 
 from .client import (
     AuthenticationError,
     PairingError,
-    PairingResult,
     PairingTimeoutError,
     SteamloopError,
     TlsTransport,
-    pair,
     probe,
 )
-from .client.pairing import PAIRING_RETRY
 from .compat import vol
 from .const import (
     CONF_FINGERPRINT,
@@ -65,7 +60,8 @@ from .const import (
     PROBE_TIMEOUT,
     TRANE_DOMAIN,
 )
-from .helpers import async_learn_mac, build_transport, fallback_unique_id, valid_host
+from .flow_pairing import LOG_NAME, LateAnnouncer, PairingWait, async_forget_key
+from .helpers import async_learn_mac, build_transport, valid_host
 from .identity import is_mac, new_title, new_unique_id, normal_fingerprint
 from .presets import (
     DEFAULT_DEADBAND,
@@ -79,31 +75,17 @@ from .presets import (
     to_user_interval,
 )
 from .redact import moved
-from .repairs import certificate_issue_id
+from .repairs import has_certificate_issue
 from .takeover import plan_take_over
 
 CONF_ENTRY = "entry"
 CONF_NEXT = "next"
-# What the flow's links call themselves in logs and errors: the address never appears there.
-LOG_NAME = "thermostat"
 PAIR_PATH = "Menu > Settings > Network > Advanced Setup > Remote Connection > Pair"
 
-# The frontend subscribes to progress events only after it has drawn the progress step, so a key
-# that comes sooner (a thermostat already on its pairing screen answers in milliseconds) finishes
-# the progress unseen. For a minute after the progress ended, whenever a new subscriber has come
-# (the dialog that missed the event), the end is announced again. A dialog that saw the first
-# announcement gets no second one: a second fetch of a finished flow would show it an error.
-ANNOUNCE_POLL = 0.5
-ANNOUNCE_POLLS = 120
-# While pairing, the dialog is told the time left and what the thermostat does this often: it
-# refuses (not on its pairing screen yet) or stays silent. One pairing retry lasts as long, and the
-# dialog is told half-way between two retries: a key comes right after a retry, and a dialog that
-# fetches the flow just as the key ends it would fetch a finished flow ("Invalid flow specified").
-PAIR_TICK = PAIRING_RETRY
-
-# Keys the thermostat handed out and we acknowledged, by address, until an entry stores them: the
-# thermostat uses only the new key from then on, so one must outlive a dialog closed too early.
-ACKNOWLEDGED_KEYS: HassKey[dict[str, PairingResult]] = HassKey(f"{DOMAIN}_acknowledged_keys")
+# Where a DHCP-discovered device is asked whether it is a thermostat (tests point it elsewhere).
+DISCOVERY_PORT = DEFAULT_PORT
+# How long that question may take: a TLS handshake, no login.
+DISCOVERY_TIMEOUT = 10.0
 
 # Optional to the frontend, so a blank key (empty or spaces alike) gets the flow's one message.
 KEY_SCHEMA = vol.Schema(
@@ -113,6 +95,18 @@ KEY_SCHEMA = vol.Schema(
         )
     }
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """A key the thermostat took (or handed out), and the certificate it presented then."""
+
+    secret_key: str
+    fingerprint: str | None
+
+    def as_data(self) -> dict[str, Any]:
+        """Return what an entry stores of them: the key, and the certificate pinned."""
+        return {CONF_SECRET_KEY: self.secret_key, CONF_FINGERPRINT: self.fingerprint}
 
 
 def _network_schema(defaults: Mapping[str, Any]) -> vol.Schema:
@@ -130,12 +124,6 @@ def _serial_schema(defaults: Mapping[str, Any]) -> vol.Schema:
     )
 
 
-# Where a DHCP-discovered device is asked whether it is a thermostat (tests point it elsewhere).
-DISCOVERY_PORT = DEFAULT_PORT
-# How long that question may take: a TLS handshake, no login.
-DISCOVERY_TIMEOUT = 10.0
-
-
 def _next_schema(actions: list[str]) -> vol.Schema:
     """Return the "what next" choice after a failure: each way on from where the user is."""
     return vol.Schema(
@@ -147,6 +135,31 @@ def _next_schema(actions: list[str]) -> vol.Schema:
             )
         }
     )
+
+
+async def _async_check_key(data: Mapping[str, Any], key: str) -> Credentials | str:
+    """Log in once: the key and the certificate that took it, or an error key saying why not."""
+    try:
+        result = await probe(build_transport(data, name=LOG_NAME), key, timeout=PROBE_TIMEOUT)
+    except AuthenticationError:
+        return "invalid_auth"
+    except SteamloopError as err:
+        LOGGER.debug("Checking the key failed: %s", err)
+        return "cannot_connect"
+    return Credentials(key, result.fingerprint)
+
+
+async def _async_tls_fingerprint(host: str, port: int) -> str | None:
+    """Return the certificate fingerprint of a TLS service at host:port, or None if none answers."""
+    transport = TlsTransport(host, port, connect_timeout=DISCOVERY_TIMEOUT)
+    transport.name = LOG_NAME
+    try:
+        link = await transport.connect()
+    except SteamloopError as err:
+        LOGGER.debug("Not a thermostat: %s", err)
+        return None
+    await link.close()
+    return normal_fingerprint(link.peer_fingerprint)
 
 
 class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -163,25 +176,20 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
         return SteamloopOptionsFlow()
 
     def __init__(self) -> None:
-        """Initialise an empty flow."""
+        """Initialise an empty flow: only what a step hands a later one is kept here."""
+        # Where the thermostat is (host and port, or a serial URL), from the step that learnt it.
         self._data: dict[str, Any] = {}
-        self._pair_task: asyncio.Task[PairingResult] | None = None
-        self._pairing: PairingResult | None = None
-        self._pair_error = "pair_timeout"
         # The MAC a DHCP packet gave, the thermostat's unique id once the entry is made.
         self._discovered_mac: str | None = None
-        self._take_over: ConfigEntry | None = None
-        # Pairing feedback: when the wait ends (loop time), the last refusal, the ticking timer.
-        self._pair_deadline = 0.0
-        self._pair_refused_at: float | None = None
-        self._pair_ticker: CALLBACK_TYPE | None = None
-        # The certificate fingerprint seen by the last successful key check.
-        self._fingerprint: str | None = None
         # What the user typed in the key form, offered again when the form comes back.
         self._typed_key = ""
-        self._announce: CALLBACK_TYPE | None = None
-        self._announce_polls = 0
-        self._subscribers = 0
+        # The pairing under way, shown by the progress step each time the dialog fetches it ...
+        self._pairing: PairingWait | None = None
+        # ... and what it gave, for the step after the progress: the key, or why there is none.
+        self._paired: Credentials | None = None
+        self._pair_error = "pair_timeout"
+        # Announces the progress' end again to a dialog that subscribed too late to see it.
+        self._announcer: LateAnnouncer | None = None
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask how the thermostat is connected, or offer to take over a trane entry."""
@@ -229,14 +237,14 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
             if not key:
                 # An empty key is what pairing sends: it would never log in with this entry.
                 errors[CONF_SECRET_KEY] = "empty_key"
-            elif error := await self._async_check_key(self._data, key):
-                if error == "cannot_connect" and self.source != SOURCE_REAUTH:
-                    return self._async_show_address({"base": error}, self._data)
-                if error == "invalid_auth":
-                    return self._async_show_key_rejected()
-                errors["base"] = error
+            elif isinstance(checked := await _async_check_key(self._data, key), Credentials):
+                return await self._async_finish(checked)
+            elif checked == "cannot_connect" and self.source != SOURCE_REAUTH:
+                return self._async_show_address({"base": checked}, self._data)
+            elif checked == "invalid_auth":
+                return self._async_show_key_rejected()
             else:
-                return await self._async_finish(key)
+                errors["base"] = checked
         return self.async_show_form(
             step_id="key",
             data_schema=self.add_suggested_values_to_schema(
@@ -274,27 +282,25 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_pair(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Wait for the user to press Pair on the thermostat, telling what the thermostat does."""
-        if self._pair_task is None:
-            # Closing the dialog cancels this task; pair() is cancel-safe and closes its socket.
-            self._pair_deadline = self.hass.loop.time() + PAIRING_TIMEOUT
-            self._pair_refused_at = None
-            self._pair_task = self.hass.async_create_task(self._async_pair(), eager_start=False)
-            self._async_tick_later(PAIR_TICK / 2)
-        if not self._pair_task.done():
+        if self._pairing is None:
+            self._pairing = PairingWait(self.hass, self._data, PAIRING_TIMEOUT, self._async_tick)
+        wait = self._pairing
+        if not wait.task.done():
             return self.async_show_progress(
                 step_id="pair",
-                progress_action=self._pair_progress_action(),
-                progress_task=self._pair_task,
+                progress_action=wait.action(),
+                progress_task=wait.task,
                 description_placeholders={
                     "path": PAIR_PATH,
                     "timeout": str(int(PAIRING_TIMEOUT)),
-                    "remaining": str(max(0, round(self._pair_deadline - self.hass.loop.time()))),
+                    "remaining": str(wait.remaining()),
                 },
             )
-        self._async_stop_ticking()
-        task, self._pair_task = self._pair_task, None
+        wait.async_stop()
+        self._pairing = None
+        next_step = "pair_failed"
         try:
-            self._pairing = task.result()
+            result = wait.task.result()
         except PairingTimeoutError:
             self._pair_error = "pair_timeout"
         except PairingError:
@@ -303,100 +309,30 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
             LOGGER.debug("Pairing failed: %s", err)
             self._pair_error = "cannot_connect"
         else:
-            self._async_announce_later()
-            return self.async_show_progress_done(next_step_id="pair_finish")
-        self._async_announce_later()
-        return self.async_show_progress_done(next_step_id="pair_failed")
-
-    async def _async_pair(self) -> PairingResult:
-        """Get a key: one acknowledged earlier for this address if it still works, else pair."""
-        transport = build_transport(self._data, name=LOG_NAME)
-        address = fallback_unique_id(self._data)
-        keys = self.hass.data.setdefault(ACKNOWLEDGED_KEYS, {})
-        if (known := keys.get(address)) is not None:
-            try:
-                probed = await probe(transport, known.secret_key, timeout=PROBE_TIMEOUT)
-            except AuthenticationError:
-                del keys[address]
-            else:
-                return PairingResult(known.secret_key, probed.fingerprint)
-
-        def acknowledged(result: PairingResult) -> None:
-            keys[address] = result
-
-        def refused() -> None:
-            self._pair_refused_at = self.hass.loop.time()
-
-        return await pair(
-            transport, timeout=PAIRING_TIMEOUT, acknowledged=acknowledged, on_refusal=refused
-        )
-
-    def _pair_progress_action(self) -> str:
-        """Return what the progress says: waiting, refused lately, or no answer for a while."""
-        now = self.hass.loop.time()
-        if self._pair_refused_at is not None and now - self._pair_refused_at <= 2 * PAIR_TICK:
-            return "pair_refusing"
-        if now >= self._pair_deadline - PAIRING_TIMEOUT + PAIR_TICK:
-            return "pair_silent"
-        return "pair"
-
-    @callback
-    def _async_tick_later(self, delay: float = PAIR_TICK) -> None:
-        self._pair_ticker = async_call_later(self.hass, delay, self._async_tick)
-
-    @callback
-    def _async_tick(self, _now: datetime) -> None:
-        """Have the dialog fetch the progress again: its time left and the thermostat's answer."""
-        self._pair_ticker = None
-        if self._pair_task is None or self._pair_task.done():  # pragma: no cover - a race
-            # The key came since; the progress' own end tells the dialog, once.
-            return
-        self.async_update_progress(
-            min(1.0, 1 - (self._pair_deadline - self.hass.loop.time()) / PAIRING_TIMEOUT)
-        )
-        self.async_notify_flow_changed()
-        self._async_tick_later()
-
-    @callback
-    def _async_stop_ticking(self) -> None:
-        if self._pair_ticker is not None:
-            self._pair_ticker()
-            self._pair_ticker = None
-
-    @callback
-    def _async_announce_later(self) -> None:
+            self._paired = Credentials(result.secret_key, result.fingerprint)
+            next_step = "pair_finish"
         self._async_stop_announcing()
-        self._subscribers = self._async_progress_subscribers()
-        self._announce_polls = ANNOUNCE_POLLS
-        self._announce = async_call_later(self.hass, ANNOUNCE_POLL, self._async_announce)
+        self._announcer = LateAnnouncer(self.hass, self.async_notify_flow_changed)
+        return self.async_show_progress_done(next_step_id=next_step)
 
     @callback
-    def _async_progress_subscribers(self) -> int:
-        return self.hass.bus.async_listeners().get(EVENT_DATA_ENTRY_FLOW_PROGRESSED, 0)
-
-    @callback
-    def _async_announce(self, _now: datetime) -> None:
-        """Announce the end of the progress again if someone subscribed since."""
-        self._announce = None
-        subscribers = self._async_progress_subscribers()
-        if subscribers > self._subscribers:
-            self.async_notify_flow_changed()
-        self._subscribers = subscribers
-        self._announce_polls -= 1
-        if self._announce_polls > 0:
-            self._announce = async_call_later(self.hass, ANNOUNCE_POLL, self._async_announce)
+    def _async_tick(self, progress: float) -> None:
+        """Have the dialog fetch the progress again: its time left and the thermostat's answer."""
+        self.async_update_progress(progress)
+        self.async_notify_flow_changed()
 
     @callback
     def _async_stop_announcing(self) -> None:
-        if self._announce is not None:
-            self._announce()
-            self._announce = None
+        if self._announcer is not None:
+            self._announcer.async_stop()
+            self._announcer = None
 
     @callback
     def async_remove(self) -> None:
         """Stop announcing and ticking when the dialog is closed."""
         self._async_stop_announcing()
-        self._async_stop_ticking()
+        if self._pairing is not None:
+            self._pairing.async_stop()
 
     async def async_step_pair_failed(
         self, user_input: dict[str, Any] | None = None
@@ -421,11 +357,11 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Store the key the thermostat handed out."""
         self._async_stop_announcing()
-        pairing = self._pairing
-        if pairing is None:  # pragma: no cover - only reachable through progress_done
+        paired = self._paired
+        if paired is None:  # pragma: no cover - only reachable through progress_done
             return self.async_abort(reason="unknown_device")
-        result = await self._async_finish(pairing.secret_key, pairing.fingerprint)
-        self.hass.data.get(ACKNOWLEDGED_KEYS, {}).pop(fallback_unique_id(self._data), None)
+        result = await self._async_finish(paired)
+        async_forget_key(self.hass, self._data)
         return result
 
     @callback
@@ -451,14 +387,14 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
             old = entries[user_input[CONF_ENTRY]]
             self._data = {CONF_HOST: old.data[CONF_HOST], CONF_PORT: DEFAULT_PORT}
             self._async_abort_entries_match({CONF_HOST: old.data[CONF_HOST]})
-            key = old.data[CONF_SECRET_KEY]
             if not valid_host(old.data[CONF_HOST]):
                 errors["base"] = "invalid_host"
-            elif error := await self._async_check_key(self._data, key):
-                errors["base"] = error
+            elif isinstance(
+                checked := await _async_check_key(self._data, old.data[CONF_SECRET_KEY]), str
+            ):
+                errors["base"] = checked
             else:
-                self._take_over = old
-                return await self._async_finish(key)
+                return await self._async_finish(checked, take_over=old)
         options = [
             SelectOptionDict(value=entry_id, label=e.title) for entry_id, e in entries.items()
         ]
@@ -486,7 +422,7 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
         # A device the user ignored, or one being added already, is not asked again.
         await self.async_set_unique_id(mac)
         self._abort_if_unique_id_configured()
-        fingerprint = await self._async_tls_fingerprint(host)
+        fingerprint = await _async_tls_fingerprint(host, DISCOVERY_PORT)
         if fingerprint is None:
             return self.async_abort(reason="not_thermostat")
         if (entry := self._known_entry(None, fingerprint)) is not None:
@@ -501,18 +437,6 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Confirm the thermostat found on the network: pair now or enter a key."""
         return self.async_show_menu(step_id="discovery_confirm", menu_options=["pair", "key"])
-
-    async def _async_tls_fingerprint(self, host: str) -> str | None:
-        """Return the certificate fingerprint of the thermostat's TLS service at host, if any."""
-        transport = TlsTransport(host, DISCOVERY_PORT, connect_timeout=DISCOVERY_TIMEOUT)
-        transport.name = LOG_NAME
-        try:
-            link = await transport.connect()
-        except SteamloopError as err:
-            LOGGER.debug("Not a thermostat: %s", err)
-            return None
-        await link.close()
-        return normal_fingerprint(link.peer_fingerprint)
 
     def _known_entry(self, mac: str | None, fingerprint: str | None) -> ConfigEntry | None:
         """Return the entry of this thermostat: by its MAC, or by the certificate it presents."""
@@ -569,11 +493,13 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
             data = {**entry.data, **new}
             if CONF_HOST in new and not valid_host(new[CONF_HOST]):
                 errors[CONF_HOST] = "invalid_host"
-            elif error := await self._async_check_key(data, entry.data[CONF_SECRET_KEY]):
+            elif isinstance(
+                checked := await _async_check_key(data, entry.data[CONF_SECRET_KEY]), str
+            ):
                 # A thermostat that refuses this entry's key is another one, or this one reset:
                 # "pair again" would be wrong advice for the first.
-                errors["base"] = "other_thermostat" if error == "invalid_auth" else error
-            elif (reason := await self._async_different_thermostat(entry, data)) is not None:
+                errors["base"] = "other_thermostat" if checked == "invalid_auth" else checked
+            elif reason := await self._async_different_thermostat(entry, data, checked.fingerprint):
                 # Another thermostat answers, or one another entry already holds.
                 errors["base"] = reason
             else:
@@ -585,18 +511,6 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
     def _trane_entries(self) -> list[ConfigEntry]:
         return self.hass.config_entries.async_entries(TRANE_DOMAIN)
 
-    async def _async_check_key(self, data: Mapping[str, Any], key: str) -> str | None:
-        """Log in once; return an error key, or None when the key works."""
-        try:
-            result = await probe(build_transport(data, name=LOG_NAME), key, timeout=PROBE_TIMEOUT)
-        except AuthenticationError:
-            return "invalid_auth"
-        except SteamloopError as err:
-            LOGGER.debug("Checking the key failed: %s", err)
-            return "cannot_connect"
-        self._fingerprint = result.fingerprint
-        return None
-
     async def _async_mac(self, data: Mapping[str, Any]) -> str | None:
         """Return the thermostat's MAC: the one DHCP gave, or the neighbour table's."""
         if self._discovered_mac is not None:
@@ -606,55 +520,63 @@ class SteamloopConfigFlow(ConfigFlow, domain=DOMAIN):
         return None
 
     async def _async_different_thermostat(
-        self, entry: ConfigEntry, data: Mapping[str, Any], *, check_certificate: bool = True
+        self,
+        entry: ConfigEntry,
+        data: Mapping[str, Any],
+        fingerprint: str | None,
+        *,
+        check_certificate: bool = True,
     ) -> str | None:
-        """Return why the new address is refused: another thermostat, or another entry's."""
+        """Return why the thermostat at `data`, presenting `fingerprint`, is not `entry`'s.
+
+        Another thermostat ("wrong_device"), or one another entry holds ("already_configured").
+        """
         mac = await self._async_mac(data)
         if mac is not None and is_mac(entry.unique_id):
             return "wrong_device" if entry.unique_id != mac else None
         pinned = normal_fingerprint(entry.data.get(CONF_FINGERPRINT))
-        seen = normal_fingerprint(self._fingerprint)
+        seen = normal_fingerprint(fingerprint)
         if check_certificate and pinned and seen and pinned != seen:
             return "wrong_device"
-        other = self._known_entry(mac, self._fingerprint)
+        other = self._known_entry(mac, fingerprint)
         if other is not None and other.entry_id != entry.entry_id:
             # The address answers as a thermostat another entry holds.
             return "already_configured"
         return None
 
-    async def _async_finish(self, key: str, fingerprint: str | None = None) -> ConfigFlowResult:
-        """Create the entry, or update it when re-authenticating."""
-        credentials = {CONF_SECRET_KEY: key, CONF_FINGERPRINT: fingerprint or self._fingerprint}
+    async def _async_finish(
+        self, credentials: Credentials, *, take_over: ConfigEntry | None = None
+    ) -> ConfigFlowResult:
+        """Create the entry (taking over `take_over`, a trane entry), or update it on reauth."""
         if self.source == SOURCE_REAUTH:
             entry = self._get_reauth_entry()
-            self._fingerprint = credentials[CONF_FINGERPRINT]
             # After the repair's "pair again" a new certificate is what the user expects.
-            expected_new = (
-                ir.async_get(self.hass).async_get_issue(DOMAIN, certificate_issue_id(entry))
-                is not None
-            )
             if reason := await self._async_different_thermostat(
-                entry, entry.data, check_certificate=not expected_new
+                entry,
+                entry.data,
+                credentials.fingerprint,
+                check_certificate=not has_certificate_issue(self.hass, entry),
             ):
                 return self.async_abort(reason=reason)
-            return self.async_update_reload_and_abort(entry, data_updates=credentials)
-        data = {**self._data, **credentials}
+            return self.async_update_reload_and_abort(entry, data_updates=credentials.as_data())
+        data = {**self._data, **credentials.as_data()}
         mac = await self._async_mac(data)
-        fingerprint = credentials[CONF_FINGERPRINT]
-        if (known := self._known_entry(mac, fingerprint)) is not None:
+        if (known := self._known_entry(mac, credentials.fingerprint)) is not None:
             # The same thermostat, found again by what it is: it moved, or got a new key.
             return self._async_follow(known, data)
-        await self.async_set_unique_id(new_unique_id(mac, fingerprint), raise_on_progress=False)
+        await self.async_set_unique_id(
+            new_unique_id(mac, credentials.fingerprint), raise_on_progress=False
+        )
         self._abort_if_unique_id_configured()
         title = new_title(self.hass)
-        if (old := self._take_over) is not None:
-            plan = plan_take_over(self.hass, old, self.unique_id or "")
+        if take_over is not None:
+            plan = plan_take_over(self.hass, take_over, self.unique_id or "")
             return self.async_create_entry(
                 title=title,
-                data={**data, CONF_TAKE_OVER: old.entry_id},
+                data={**data, CONF_TAKE_OVER: take_over.entry_id},
                 description="migrated",
                 description_placeholders={
-                    "title": old.title,
+                    "title": take_over.title,
                     "kept": plan.kept_text(),
                     "renamed": plan.renamed_text(),
                 },

@@ -2,7 +2,9 @@
 
 A thermostat that presents a different TLS certificate than the pinned one raises the certificate
 issue; a READY link with the pinned certificate deletes it. One unreachable for long raises the
-unreachable issue; its return deletes it. The coordinator decides when, this module how.
+unreachable issue; its return deletes it. The coordinator decides when, this module how. A
+take-over from Trane Local that changed entity ids raises the taken-over issue listing them
+(takeover.py decides when); it stays until the entry is removed.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from .const import (
     CONF_FINGERPRINT,
     DOMAIN,
     ISSUE_CERTIFICATE_CHANGED,
+    ISSUE_TAKEN_OVER,
     ISSUE_UNREACHABLE,
     UNREACHABLE_ISSUE_AFTER,
 )
@@ -44,6 +47,12 @@ def async_create_certificate_issue(
         translation_placeholders={"title": entry.title},
         data={"entry_id": entry.entry_id, "fingerprint": fingerprint or ""},
     )
+
+
+@callback
+def has_certificate_issue(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+    """Return True while the certificate issue is raised (re-pairing then expects a new one)."""
+    return ir.async_get(hass).async_get_issue(DOMAIN, certificate_issue_id(entry)) is not None
 
 
 @callback
@@ -79,6 +88,37 @@ def async_create_unreachable_issue(hass: HomeAssistant, entry: ConfigEntry) -> N
 def async_delete_unreachable_issue(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """Withdraw the unreachable issue: the link is back, or the entry went."""
     ir.async_delete_issue(hass, DOMAIN, unreachable_issue_id(entry))
+
+
+def taken_over_issue_id(entry: ConfigEntry) -> str:
+    """Return the id of the issue listing the entity ids a take-over changed."""
+    return f"{ISSUE_TAKEN_OVER}_{entry.entry_id}"
+
+
+@callback
+def async_create_taken_over_issue(
+    hass: HomeAssistant, entry: ConfigEntry, trane_title: str, renamed: str
+) -> None:
+    """List the entity ids taking over the Trane Local entry `trane_title` changed (`renamed`).
+
+    Persistent: the list is what the user needs to fix automations, and no state withdraws it.
+    """
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        taken_over_issue_id(entry),
+        is_fixable=False,
+        is_persistent=True,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ISSUE_TAKEN_OVER,
+        translation_placeholders={"title": trane_title, "renamed": renamed},
+    )
+
+
+@callback
+def async_delete_taken_over_issue(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Withdraw the taken-over issue: the entry it speaks of is removed."""
+    ir.async_delete_issue(hass, DOMAIN, taken_over_issue_id(entry))
 
 
 class CertificateChangedRepairFlow(RepairsFlow):

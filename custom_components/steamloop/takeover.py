@@ -10,7 +10,7 @@ stores that entry's id; the new entry's first setup then moves what the user bui
 - Trane Local's per-zone "hold" switch has no counterpart of its kind here (ours is a select with
   three choices), so its entity id cannot be kept: the select takes the same object id in its own
   domain (``switch.living_room_hold`` -> ``select.living_room_hold``), and the flow's last step and
-  a repair issue list each such change;
+  a repair issue (repairs.py creates it) list each such change;
 - the Trane Local entry is removed: left in place it would open a second connection to the
   thermostat and re-create its entities under new ids.
 
@@ -27,13 +27,13 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceInfo
 
 from .compat import linked_to
-from .const import CONF_TAKE_OVER, DOMAIN, ISSUE_TAKEN_OVER, LOGGER, MANUFACTURER, TRANE_DOMAIN
+from .const import CONF_TAKE_OVER, DOMAIN, LOGGER, MANUFACTURER, TRANE_DOMAIN
 from .coordinator import SteamloopConfigEntry
 from .devices import zone_device_key
+from .repairs import async_create_taken_over_issue
 
 # Trane Local's unique id suffix -> (our platform, our entity key) for each zone entity.
 _ZONE_ENTITIES: dict[str, tuple[Platform, str]] = {
@@ -180,18 +180,4 @@ def _async_move(
         len(plan.zones),
     )
     if plan.renamed:
-        ir.async_create_issue(
-            hass,
-            DOMAIN,
-            taken_over_issue_id(entry),
-            is_fixable=False,
-            is_persistent=True,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=ISSUE_TAKEN_OVER,
-            translation_placeholders={"title": trane.title, "renamed": plan.renamed_text()},
-        )
-
-
-def taken_over_issue_id(entry: ConfigEntry) -> str:
-    """Return the id of the issue listing the entity ids a take-over changed."""
-    return f"{ISSUE_TAKEN_OVER}_{entry.entry_id}"
+        async_create_taken_over_issue(hass, entry, trane.title, plan.renamed_text())
