@@ -9,7 +9,7 @@ from unittest.mock import PropertyMock, patch
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import CONF_HOST, CONF_PORT, STATE_UNAVAILABLE
+from homeassistant.const import CONF_HOST, CONF_PORT, STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util.read_only_dict import ReadOnlyDict
@@ -56,7 +56,7 @@ class _SnapshotSerializer(HomeAssistantSnapshotSerializer):
     - 2026.7 keys capabilities and state attributes by StrEnum members (before: plain strings);
       the snapshots keep plain strings.
     - 2026.11 adds compat_name to registry entries and a climate state's temperature_unit (the
-      unit the user displays); the snapshots leave them out, and test_entities asserts their
+      unit the user displays); the snapshots leave them out, and test_entity.py asserts their
       values on the releases that have them.
     """
 
@@ -151,6 +151,19 @@ async def setup_entry(
         await logged_in.wait_for_logins(1)
     await clock.wait(setup)
     await hass.async_block_till_done()
+
+
+async def setup_platform(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    clock: Clock,
+    thermostat: Simulator,
+    platform: Platform,
+) -> None:
+    """Set up an entry with one platform only, at a fixed time: that platform's snapshot."""
+    clock.freezer.move_to("2026-11-01T12:00:00+00:00")
+    with patch("custom_components.steamloop.PLATFORMS", [platform]):
+        await setup_entry(hass, entry, clock, logged_in=thermostat)
 
 
 @pytest.fixture
