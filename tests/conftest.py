@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from enum import StrEnum
 from typing import Any
 from unittest.mock import PropertyMock, patch
@@ -14,7 +14,7 @@ from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util.read_only_dict import ReadOnlyDict
 from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from pytest_homeassistant_custom_component.syrupy import (
     HomeAssistantSnapshotExtension,
     HomeAssistantSnapshotSerializer,
@@ -153,17 +153,33 @@ async def setup_entry(
     await hass.async_block_till_done()
 
 
-async def setup_platform(
+type PlatformSnapshot = Callable[[Platform], Awaitable[None]]
+
+
+@pytest.fixture
+def platform_snapshot(
     hass: HomeAssistant,
-    entry: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
     clock: Clock,
     thermostat: Simulator,
-    platform: Platform,
-) -> None:
-    """Set up an entry with one platform only, at a fixed time: that platform's snapshot."""
-    clock.freezer.move_to("2026-11-01T12:00:00+00:00")
-    with patch("custom_components.steamloop.PLATFORMS", [platform]):
-        await setup_entry(hass, entry, clock, logged_in=thermostat)
+    test_client_identity: ClientIdentity,
+    entity_registry_enabled_by_default: None,
+) -> PlatformSnapshot:
+    """Return a check of one platform's entities (every one enabled) against its snapshot.
+
+    The entry is set up with that platform only, at a fixed time, once the thermostat has
+    accepted the login: each platform's test module holds its own snapshot file.
+    """
+
+    async def check(platform: Platform) -> None:
+        clock.freezer.move_to("2026-11-01T12:00:00+00:00")
+        with patch("custom_components.steamloop.PLATFORMS", [platform]):
+            await setup_entry(hass, mock_config_entry, clock, logged_in=thermostat)
+        await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
+
+    return check
 
 
 @pytest.fixture

@@ -20,13 +20,11 @@ from homeassistant.components.climate import DOMAIN as CLIMATE_DOMAIN
 from homeassistant.const import ATTR_ENTITY_ID, ATTR_TEMPERATURE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
-from syrupy.assertion import SnapshotAssertion
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simulator import Simulator
 
-from .conftest import setup_platform
+from .conftest import PlatformSnapshot
 from .virtual_time import Clock
 
 pytestmark = pytest.mark.usefixtures("us_units")
@@ -35,18 +33,9 @@ LIVING = "climate.living_room"
 BEDROOM = "climate.bedroom"
 
 
-@pytest.mark.usefixtures("entity_registry_enabled_by_default", "test_client_identity")
-async def test_snapshot(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
-    clock: Clock,
-    thermostat: Simulator,
-) -> None:
-    """Every zone's climate entity's registry entry and state."""
-    await setup_platform(hass, mock_config_entry, clock, thermostat, Platform.CLIMATE)
-    await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
+async def test_snapshot(platform_snapshot: PlatformSnapshot) -> None:
+    """Every zone's climate entity: registry entry and state."""
+    await platform_snapshot(Platform.CLIMATE)
 
 
 async def _call(hass: HomeAssistant, service: str, data: dict[str, object]) -> None:

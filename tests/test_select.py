@@ -8,15 +8,13 @@ from homeassistant.components.select import DOMAIN as SELECT_DOMAIN
 from homeassistant.const import ATTR_ENTITY_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import async_get_platforms
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
-from syrupy.assertion import SnapshotAssertion
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.steamloop.const import DOMAIN
 from simulator import Simulator
 
-from .conftest import setup_platform
+from .conftest import PlatformSnapshot
 from .virtual_time import Clock
 
 pytestmark = pytest.mark.usefixtures("us_units")
@@ -25,18 +23,9 @@ LIVING = "climate.living_room"
 HOLD = "select.living_room_hold"
 
 
-@pytest.mark.usefixtures("entity_registry_enabled_by_default", "test_client_identity")
-async def test_snapshot(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
-    clock: Clock,
-    thermostat: Simulator,
-) -> None:
-    """Every zone's hold select's registry entry and state."""
-    await setup_platform(hass, mock_config_entry, clock, thermostat, Platform.SELECT)
-    await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
+async def test_snapshot(platform_snapshot: PlatformSnapshot) -> None:
+    """Every zone's hold select: registry entry and state."""
+    await platform_snapshot(Platform.SELECT)
 
 
 async def _call(hass: HomeAssistant, service: str, data: dict[str, object]) -> None:

@@ -6,12 +6,11 @@ import pytest
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
-from syrupy.assertion import SnapshotAssertion
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simulator import Simulator
 
-from .conftest import all_unavailable, setup_platform
+from .conftest import PlatformSnapshot, all_unavailable
 from .virtual_time import Clock
 
 pytestmark = pytest.mark.usefixtures("us_units")
@@ -23,18 +22,9 @@ CONNECTED_SINCE = "sensor.thermostat_connected_since"
 DISCONNECTS = "sensor.thermostat_disconnects"
 
 
-@pytest.mark.usefixtures("entity_registry_enabled_by_default", "test_client_identity")
-async def test_snapshot(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
-    clock: Clock,
-    thermostat: Simulator,
-) -> None:
-    """Every sensor's registry entry and state."""
-    await setup_platform(hass, mock_config_entry, clock, thermostat, Platform.SENSOR)
-    await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
+async def test_snapshot(platform_snapshot: PlatformSnapshot) -> None:
+    """Every sensor, the disabled ones too: registry entry and state."""
+    await platform_snapshot(Platform.SENSOR)
 
 
 async def test_climate_and_sensor_show_the_same_temperature(

@@ -8,13 +8,11 @@ from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON, Platform
 from homeassistant.const import SERVICE_TURN_OFF as SWITCH_OFF
 from homeassistant.const import SERVICE_TURN_ON as SWITCH_ON
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
-from syrupy.assertion import SnapshotAssertion
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simulator import Simulator
 
-from .conftest import setup_entry, setup_platform
+from .conftest import PlatformSnapshot, setup_entry
 from .virtual_time import Clock
 
 pytestmark = pytest.mark.usefixtures("us_units")
@@ -22,18 +20,9 @@ pytestmark = pytest.mark.usefixtures("us_units")
 EMERGENCY = "switch.thermostat_emergency_heat"
 
 
-@pytest.mark.usefixtures("entity_registry_enabled_by_default", "test_client_identity")
-async def test_snapshot(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
-    clock: Clock,
-    thermostat: Simulator,
-) -> None:
-    """The emergency heat switch's registry entry and state."""
-    await setup_platform(hass, mock_config_entry, clock, thermostat, Platform.SWITCH)
-    await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
+async def test_snapshot(platform_snapshot: PlatformSnapshot) -> None:
+    """The emergency heat switch: registry entry and state."""
+    await platform_snapshot(Platform.SWITCH)
 
 
 async def _call(hass: HomeAssistant, service: str, data: dict[str, object]) -> None:
