@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from enum import StrEnum
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import CONF_HOST, CONF_PORT, STATE_UNAVAILABLE
+from homeassistant.const import CONF_HOST, CONF_PORT, STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util.read_only_dict import ReadOnlyDict
 from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from pytest_homeassistant_custom_component.syrupy import (
     HomeAssistantSnapshotExtension,
     HomeAssistantSnapshotSerializer,
@@ -56,7 +56,7 @@ class _SnapshotSerializer(HomeAssistantSnapshotSerializer):
     - 2026.7 keys capabilities and state attributes by StrEnum members (before: plain strings);
       the snapshots keep plain strings.
     - 2026.11 adds compat_name to registry entries and a climate state's temperature_unit (the
-      unit the user displays); the snapshots leave them out, and test_entities asserts their
+      unit the user displays); the snapshots leave them out, and test_entity.py asserts their
       values on the releases that have them.
     """
 
@@ -151,6 +151,35 @@ async def setup_entry(
         await logged_in.wait_for_logins(1)
     await clock.wait(setup)
     await hass.async_block_till_done()
+
+
+type PlatformSnapshot = Callable[[Platform], Awaitable[None]]
+
+
+@pytest.fixture
+def platform_snapshot(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    clock: Clock,
+    thermostat: Simulator,
+    test_client_identity: ClientIdentity,
+    entity_registry_enabled_by_default: None,
+) -> PlatformSnapshot:
+    """Return a check of one platform's entities (every one enabled) against its snapshot.
+
+    The entry is set up with that platform only, at a fixed time, once the thermostat has
+    accepted the login: each platform's test module holds its own snapshot file.
+    """
+
+    async def check(platform: Platform) -> None:
+        clock.freezer.move_to("2026-11-01T12:00:00+00:00")
+        with patch("custom_components.steamloop.PLATFORMS", [platform]):
+            await setup_entry(hass, mock_config_entry, clock, logged_in=thermostat)
+        await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
+
+    return check
 
 
 @pytest.fixture

@@ -2,15 +2,44 @@
 
 from __future__ import annotations
 
-from homeassistant.components.binary_sensor import BinarySensorDeviceClass, BinarySensorEntity
+from dataclasses import dataclass
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import LINK, DataKey, SteamloopConfigEntry, SteamloopCoordinator
-from .entity import SteamloopEntity
+from .coordinator import SteamloopConfigEntry
+from .entity import (
+    LinkField,
+    SteamloopEntity,
+    SteamloopEntityDescription,
+    async_add_described_entities,
+)
 
 PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class SteamloopBinarySensorDescription(BinarySensorEntityDescription, SteamloopEntityDescription):
+    """A binary sensor: what it reads, once."""
+
+
+BINARY_SENSORS = (
+    # Every other entity goes unavailable with the link; this one says so where the device page
+    # and automations look ("Connected" / "Disconnected"). Showing a link fact only, it is never
+    # unavailable itself.
+    SteamloopBinarySensorDescription(
+        key="connectivity",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        reads=frozenset({LinkField.CONNECTED}),
+    ),
+)
 
 
 async def async_setup_entry(
@@ -19,37 +48,17 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the thermostat's connectivity entity."""
-    async_add_entities([ConnectivityBinarySensor(entry.runtime_data)])
+    async_add_described_entities(
+        entry, async_add_entities, BINARY_SENSORS, ConnectivityBinarySensor
+    )
 
 
 class ConnectivityBinarySensor(SteamloopEntity, BinarySensorEntity):
-    """On while the link to the thermostat is up (READY); the one entity that is never unavailable.
+    """On while the link to the thermostat is up (READY)."""
 
-    Every other entity goes unavailable with the link; this one says so where the device page and
-    automations look (device class connectivity: "Connected" / "Disconnected").
-    """
-
-    _attr_device_class = BinarySensorDeviceClass.CONNECTIVITY
-    _attr_entity_category = EntityCategory.DIAGNOSTIC
-
-    def __init__(self, coordinator: SteamloopCoordinator) -> None:
-        """Initialise on the thermostat's device."""
-        super().__init__(coordinator, "connectivity")
-
-    @property
-    def available(self) -> bool:
-        """Return True: whether the link is up is known whether or not it is."""
-        return True
+    entity_description: SteamloopBinarySensorDescription
 
     @property
     def is_on(self) -> bool:
         """Return whether the link is READY."""
         return self.coordinator.available
-
-    def data_keys(self) -> set[DataKey]:
-        """Return the link's key."""
-        return {LINK}
-
-    def shown_values(self) -> object:
-        """Return the state: written only when it flips."""
-        return (self.is_on,)

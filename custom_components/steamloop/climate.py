@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
-from homeassistant.components.climate import ClimateEntity
+from homeassistant.components.climate import ClimateEntity, ClimateEntityDescription
 from homeassistant.components.climate.const import (
     ATTR_HVAC_MODE,
     ATTR_TARGET_TEMP_HIGH,
@@ -36,7 +36,12 @@ from .client import (
 from .compat import native_climate_temperatures
 from .const import DOMAIN
 from .coordinator import SteamloopConfigEntry, SteamloopCoordinator
-from .entity import SteamloopZoneEntity, async_add_zone_entities
+from .entity import (
+    SteamloopEntity,
+    SteamloopEntityDescription,
+    ZoneField,
+    async_add_described_entities,
+)
 from .helpers import steamloop_action
 from .presets import PRESETS, Setpoints, preset_of, presets_from_options
 
@@ -67,21 +72,49 @@ BASE_FEATURES = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class SteamloopClimateDescription(ClimateEntityDescription, SteamloopEntityDescription):
+    """A zone's climate entity: what it reads, once."""
+
+
+CLIMATES = (
+    SteamloopClimateDescription(
+        key="climate",
+        name=None,
+        translation_key="zone",
+        reads=frozenset(
+            {
+                ZoneField.MODE,
+                ZoneField.HOLD_TYPE,
+                ZoneField.INDOOR_TEMPERATURE,
+                ZoneField.HEAT_SETPOINT,
+                ZoneField.COOL_SETPOINT,
+                SystemField.SUPPORTED_MODES,
+                SystemField.FAN_MODE,
+                SystemField.RELATIVE_HUMIDITY,
+                SystemField.COOLING,
+                SystemField.HEATING,
+            }
+        ),
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: SteamloopConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a climate entity for every zone, now and whenever one appears."""
-    async_add_zone_entities(entry, async_add_entities, SteamloopClimate)
+    async_add_described_entities(entry, async_add_entities, CLIMATES, SteamloopClimate)
 
 
 @native_climate_temperatures
-class SteamloopClimate(SteamloopZoneEntity, ClimateEntity):
+class SteamloopClimate(SteamloopEntity, ClimateEntity):
     """A zone's heating and cooling."""
 
-    _attr_name = None
-    _attr_translation_key = "zone"
+    entity_description: SteamloopClimateDescription
+    zone_id: str
     _attr_native_temperature_unit = UnitOfTemperature.FAHRENHEIT
     # Tenths, as the zone's temperature sensor shows them: 70.5 °F reads 70.5 on both, never 70
     # on one and 71 on the other. Setpoints are whole degrees (the step), sent as shown.
@@ -92,19 +125,15 @@ class SteamloopClimate(SteamloopZoneEntity, ClimateEntity):
     _attr_target_temperature_step = 1.0
     _attr_fan_modes = list(FAN_MODES.values())
     _attr_preset_modes = [*PRESETS, PRESET_NONE]
-    system_fields = frozenset(
-        {
-            SystemField.SUPPORTED_MODES,
-            SystemField.FAN_MODE,
-            SystemField.RELATIVE_HUMIDITY,
-            SystemField.COOLING,
-            SystemField.HEATING,
-        }
-    )
 
-    def __init__(self, coordinator: SteamloopCoordinator, zone_id: str) -> None:
+    def __init__(
+        self,
+        coordinator: SteamloopCoordinator,
+        description: SteamloopClimateDescription,
+        zone_id: str | None,
+    ) -> None:
         """Initialise the zone's climate entity."""
-        super().__init__(coordinator, zone_id, "climate")
+        super().__init__(coordinator, description, zone_id)
         self._calling: bool | None = None
 
     async def async_added_to_hass(self) -> None:
@@ -139,7 +168,7 @@ class SteamloopClimate(SteamloopZoneEntity, ClimateEntity):
     def hvac_modes(self) -> list[HVACMode]:
         """Return the modes the thermostat reports as supported."""
         modes: list[HVACMode] = []
-        for mode in self.coordinator.data.supported_modes:
+        for mode in self.thermostat.supported_modes:
             if mode is ZoneMode.AUTO:
                 modes += [HVACMode.HEAT_COOL, HVACMode.AUTO]
             else:
@@ -163,7 +192,7 @@ class SteamloopClimate(SteamloopZoneEntity, ClimateEntity):
         The thermostat reports heating and cooling for the whole system; which zone calls is
         inferred (client/demand.py, with its hysteresis remembered here).
         """
-        action, self._calling = zone_action(self.zone, self.coordinator.data, calling=self._calling)
+        action, self._calling = zone_action(self.zone, self.thermostat, calling=self._calling)
         return None if action is None else HVACAction(action)
 
     @property
@@ -174,7 +203,7 @@ class SteamloopClimate(SteamloopZoneEntity, ClimateEntity):
     @property
     def current_humidity(self) -> float | None:
         """Return the indoor humidity (one sensor for the whole system)."""
-        return self.coordinator.data.relative_humidity
+        return self.thermostat.relative_humidity
 
     @property
     def native_target_temperature(self) -> float | None:
@@ -198,7 +227,7 @@ class SteamloopClimate(SteamloopZoneEntity, ClimateEntity):
     @property
     def fan_mode(self) -> str | None:
         """Return the system's fan mode."""
-        fan = self.coordinator.data.fan_mode
+        fan = self.thermostat.fan_mode
         return None if fan is None else FAN_MODES[fan]
 
     @property

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from homeassistant.components.select import SelectEntity
+from dataclasses import dataclass
+
+from homeassistant.components.select import SelectEntity, SelectEntityDescription
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .client import HoldType
-from .coordinator import SteamloopConfigEntry, SteamloopCoordinator
-from .entity import SteamloopZoneEntity, async_add_zone_entities
+from .coordinator import SteamloopConfigEntry
+from .entity import (
+    SteamloopEntity,
+    SteamloopEntityDescription,
+    ZoneField,
+    async_add_described_entities,
+)
 from .helpers import steamloop_action
 
 # The client orders actions per zone itself; other zones need not wait (see climate.py).
@@ -22,34 +29,41 @@ HOLD_OPTIONS = {
 HOLD_TYPES = {option: hold for hold, option in HOLD_OPTIONS.items()}
 
 
+@dataclass(frozen=True, kw_only=True)
+class SteamloopSelectDescription(SelectEntityDescription, SteamloopEntityDescription):
+    """A zone's select: what it reads, once."""
+
+
+SELECTS = (
+    SteamloopSelectDescription(
+        key="hold",
+        translation_key="hold",
+        options=list(HOLD_OPTIONS.values()),
+        reads=frozenset({ZoneField.HOLD_TYPE}),
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: SteamloopConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a hold select for every zone, now and whenever one appears."""
-    async_add_zone_entities(entry, async_add_entities, HoldSelect)
+    async_add_described_entities(entry, async_add_entities, SELECTS, HoldSelect)
 
 
-class HoldSelect(SteamloopZoneEntity, SelectEntity):
+class HoldSelect(SteamloopEntity, SelectEntity):
     """How long the zone keeps its setpoints."""
 
-    _attr_translation_key = "hold"
-    _attr_options = list(HOLD_OPTIONS.values())
-
-    def __init__(self, coordinator: SteamloopCoordinator, zone_id: str) -> None:
-        """Initialise the zone's hold select."""
-        super().__init__(coordinator, zone_id, "hold")
+    entity_description: SteamloopSelectDescription
+    zone_id: str
 
     @property
     def current_option(self) -> str | None:
         """Return the zone's hold, or None while the thermostat reports none."""
         hold = self.zone.hold_type
         return None if hold is None else HOLD_OPTIONS.get(hold)
-
-    def shown_values(self) -> object:
-        """Return the hold: temperature changes of the zone do not concern us."""
-        return (self.zone_id in self.coordinator.data.zones and self.zone.hold_type,)
 
     @steamloop_action
     async def async_select_option(self, option: str) -> None:

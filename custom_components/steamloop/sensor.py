@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from homeassistant.components.sensor import (
     RestoreSensor,
@@ -26,11 +26,18 @@ from homeassistant.core import CALLBACK_TYPE, Event, HassJob, HomeAssistant, cal
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.helpers.restore_state import ExtraStoredData
+from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
-from .client import ActivityStatus, Supervisor, SystemField, ThermostatState
-from .coordinator import LINK, DataKey, SteamloopConfigEntry, SteamloopCoordinator
-from .entity import SteamloopEntity, SteamloopZoneEntity, async_add_zone_entities
+from .client import ActivityStatus, SystemField
+from .coordinator import SteamloopConfigEntry, SteamloopCoordinator
+from .entity import (
+    LinkField,
+    SteamloopEntity,
+    SteamloopEntityDescription,
+    ZoneField,
+    async_add_described_entities,
+)
 from .run_timer import RunTimer
 
 PARALLEL_UPDATES = 0
@@ -39,103 +46,108 @@ ACTIVITY_OPTIONS = [status.name.lower() for status in ActivityStatus]
 # How often a running time is written while the system runs (0.01 h is 36 s).
 RUNTIME_WRITE_INTERVAL = timedelta(minutes=1)
 
+type RunningTime = Literal["today", "total"]
+
 
 def _activity(status: ActivityStatus | None) -> str | None:
     return None if status is None else status.name.lower()
 
 
 @dataclass(frozen=True, kw_only=True)
-class SystemSensorDescription(SensorEntityDescription):
-    """A sensor of a system-wide field of the thermostat's state."""
+class SteamloopSensorDescription(SensorEntityDescription, SteamloopEntityDescription):
+    """A sensor: what it reads (``reads``, once) and how its value is made of it.
 
-    field: SystemField
-    value_fn: Callable[[ThermostatState], float | str | None]
+    A running time (``running_time`` set) counts how long ``value_fn`` was true while connected,
+    today or in total, instead of showing it (the counting is run_timer.py's).
+    """
 
-
-@dataclass(frozen=True, kw_only=True)
-class LinkSensorDescription(SensorEntityDescription):
-    """A diagnostic sensor of the link to the thermostat."""
-
-    value_fn: Callable[[Supervisor], datetime | str | int | None]
+    value_fn: Callable[[SteamloopEntity], StateType | datetime]
+    running_time: RunningTime | None = None
 
 
-SYSTEM_SENSORS = (
-    SystemSensorDescription(
-        key="indoor_humidity",
-        field=SystemField.RELATIVE_HUMIDITY,
-        device_class=SensorDeviceClass.HUMIDITY,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=PERCENTAGE,
-        value_fn=lambda state: state.relative_humidity,
-    ),
-    SystemSensorDescription(
-        key="heating_status",
-        translation_key="heating_status",
-        field=SystemField.HEATING,
-        device_class=SensorDeviceClass.ENUM,
-        options=ACTIVITY_OPTIONS,
-        value_fn=lambda state: _activity(state.heating),
-    ),
-    SystemSensorDescription(
-        key="cooling_status",
-        translation_key="cooling_status",
-        field=SystemField.COOLING,
-        device_class=SensorDeviceClass.ENUM,
-        options=ACTIVITY_OPTIONS,
-        value_fn=lambda state: _activity(state.cooling),
-    ),
-)
+def _link_reason(entity: SteamloopEntity) -> str | None:
+    """Return the last disconnect reason, without any address an error message carried."""
+    reason = entity.link.last_disconnect_reason
+    return None if reason is None else entity.coordinator.redact(reason)
 
 
-@dataclass(frozen=True, kw_only=True)
-class RuntimeSensorDescription(SensorEntityDescription):
-    """How long the system ran heating or cooling, today or in total."""
-
-    field: SystemField
-    running_fn: Callable[[ThermostatState], bool]
-    today: bool
-
-
-RUNTIME_SENSORS = tuple(
-    RuntimeSensorDescription(
+def _running_time(field: SystemField, period: RunningTime) -> SteamloopSensorDescription:
+    return SteamloopSensorDescription(
         key=f"{field}_runtime_{period}",
         translation_key=f"{field}_runtime_{period}",
-        field=field,
-        running_fn=running_fn,
-        today=period == "today",
+        reads=frozenset({field}),
+        value_fn=lambda entity: getattr(entity.thermostat, field) is ActivityStatus.RUNNING,
+        running_time=period,
         device_class=SensorDeviceClass.DURATION,
         state_class=SensorStateClass.TOTAL_INCREASING,
         native_unit_of_measurement=UnitOfTime.HOURS,
         suggested_display_precision=2,
     )
-    for field, running_fn in (
-        (SystemField.HEATING, lambda state: state.heating is ActivityStatus.RUNNING),
-        (SystemField.COOLING, lambda state: state.cooling is ActivityStatus.RUNNING),
-    )
-    for period in ("today", "total")
-)
 
-LINK_SENSORS = (
-    LinkSensorDescription(
+
+SENSORS: tuple[SteamloopSensorDescription, ...] = (
+    SteamloopSensorDescription(
+        key="indoor_humidity",
+        reads=frozenset({SystemField.RELATIVE_HUMIDITY}),
+        value_fn=lambda entity: entity.thermostat.relative_humidity,
+        device_class=SensorDeviceClass.HUMIDITY,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+    ),
+    SteamloopSensorDescription(
+        key="heating_status",
+        translation_key="heating_status",
+        reads=frozenset({SystemField.HEATING}),
+        value_fn=lambda entity: _activity(entity.thermostat.heating),
+        device_class=SensorDeviceClass.ENUM,
+        options=ACTIVITY_OPTIONS,
+    ),
+    SteamloopSensorDescription(
+        key="cooling_status",
+        translation_key="cooling_status",
+        reads=frozenset({SystemField.COOLING}),
+        value_fn=lambda entity: _activity(entity.thermostat.cooling),
+        device_class=SensorDeviceClass.ENUM,
+        options=ACTIVITY_OPTIONS,
+    ),
+    SteamloopSensorDescription(
         key="connected_since",
         translation_key="connected_since",
+        reads=frozenset({LinkField.CONNECTED_SINCE}),
+        value_fn=lambda entity: entity.link.connected_since,
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda supervisor: supervisor.stats.connected_since,
     ),
-    LinkSensorDescription(
+    SteamloopSensorDescription(
         key="last_disconnect_reason",
         translation_key="last_disconnect_reason",
+        reads=frozenset({LinkField.LAST_DISCONNECT_REASON}),
+        value_fn=_link_reason,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda supervisor: supervisor.stats.last_disconnect_reason,
     ),
-    LinkSensorDescription(
+    SteamloopSensorDescription(
         key="disconnects",
         translation_key="disconnects",
+        reads=frozenset({LinkField.DISCONNECTS}),
+        value_fn=lambda entity: entity.link.disconnects,
         entity_category=EntityCategory.DIAGNOSTIC,
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_registry_enabled_default=False,
-        value_fn=lambda supervisor: supervisor.stats.disconnects,
+    ),
+    *(
+        _running_time(field, period)
+        for field in (SystemField.HEATING, SystemField.COOLING)
+        for period in ("today", "total")
+    ),
+    SteamloopSensorDescription(
+        key="temperature",
+        reads=frozenset({ZoneField.INDOOR_TEMPERATURE}),
+        value_fn=lambda entity: entity.zone.indoor_temperature,
+        device_class=SensorDeviceClass.TEMPERATURE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfTemperature.FAHRENHEIT,
+        # The climate card shows tenths too, so both show a zone at 70.5 °F as 70.5.
+        suggested_display_precision=1,
     ),
 )
 
@@ -145,68 +157,27 @@ async def async_setup_entry(
     entry: SteamloopConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the system, link and per-zone sensors."""
-    coordinator = entry.runtime_data
-    async_add_entities(
-        [
-            *(SystemSensor(coordinator, description) for description in SYSTEM_SENSORS),
-            *(LinkSensor(coordinator, description) for description in LINK_SENSORS),
-            *(RuntimeSensor(coordinator, description) for description in RUNTIME_SENSORS),
-        ]
-    )
-
-    async_add_zone_entities(entry, async_add_entities, ZoneTemperatureSensor)
+    """Add the system and link sensors, and each zone's, now and whenever a zone appears."""
+    async_add_described_entities(entry, async_add_entities, SENSORS, _sensor)
 
 
-class SystemSensor(SteamloopEntity, SensorEntity):
-    """A system-wide reading of the thermostat."""
+def _sensor(
+    coordinator: SteamloopCoordinator, description: SteamloopSensorDescription, zone_id: str | None
+) -> SteamloopSensor:
+    if description.running_time is not None:
+        return RuntimeSensor(coordinator, description, zone_id)
+    return SteamloopSensor(coordinator, description, zone_id)
 
-    entity_description: SystemSensorDescription
 
-    def __init__(
-        self, coordinator: SteamloopCoordinator, description: SystemSensorDescription
-    ) -> None:
-        """Initialise from its description."""
-        super().__init__(coordinator, description.key)
-        self.entity_description = description
-        self.system_fields = frozenset({description.field})
+class SteamloopSensor(SteamloopEntity, SensorEntity):
+    """A sensor showing its description's value."""
+
+    entity_description: SteamloopSensorDescription
 
     @property
-    def native_value(self) -> float | str | None:
+    def native_value(self) -> StateType | datetime:
         """Return the current value."""
-        return self.entity_description.value_fn(self.coordinator.data)
-
-
-class LinkSensor(SteamloopEntity, SensorEntity):
-    """A diagnostic of the link; available even while the link is down, which it reports on."""
-
-    entity_description: LinkSensorDescription
-
-    def __init__(
-        self, coordinator: SteamloopCoordinator, description: LinkSensorDescription
-    ) -> None:
-        """Initialise from its description."""
-        super().__init__(coordinator, description.key)
-        self.entity_description = description
-
-    @property
-    def available(self) -> bool:
-        """Return True: the link's own statistics are known whether or not it is up."""
-        return True
-
-    def data_keys(self) -> set[DataKey]:
-        """Return the link's key: its statistics change with every link, up or down."""
-        return {LINK}
-
-    @property
-    def native_value(self) -> datetime | str | int | None:
-        """Return the current value, without any address an error message carried."""
-        value = self.entity_description.value_fn(self.coordinator.supervisor)
-        return self.coordinator.redact(value) if isinstance(value, str) else value
-
-    def shown_values(self) -> object:
-        """Return the value: an unchanged statistic is not written again."""
-        return (self.native_value,)
+        return self.entity_description.value_fn(self)
 
 
 @dataclass
@@ -220,7 +191,7 @@ class RuntimeExtraStoredData(SensorExtraStoredData):
         return {**super().as_dict(), "day": self.day}
 
 
-class RuntimeSensor(SteamloopEntity, RestoreSensor):
+class RuntimeSensor(SteamloopSensor, RestoreSensor):
     """How long the system heated or cooled, counted only while the thermostat is connected.
 
     The wire only says whether the system runs, so the time between "running" and the next report
@@ -228,16 +199,15 @@ class RuntimeSensor(SteamloopEntity, RestoreSensor):
     The counting, and which local date "today" is, live in ``RunTimer`` (run_timer.py).
     """
 
-    entity_description: RuntimeSensorDescription
-
     def __init__(
-        self, coordinator: SteamloopCoordinator, description: RuntimeSensorDescription
+        self,
+        coordinator: SteamloopCoordinator,
+        description: SteamloopSensorDescription,
+        zone_id: str | None = None,
     ) -> None:
         """Initialise from its description, at zero until restored."""
-        super().__init__(coordinator, description.key)
-        self.entity_description = description
-        self.system_fields = frozenset({description.field})
-        self._timer = RunTimer(daily=description.today)
+        super().__init__(coordinator, description, zone_id)
+        self._timer = RunTimer(daily=description.running_time == "today")
         self._next_day: CALLBACK_TYPE | None = None
 
     async def async_added_to_hass(self) -> None:
@@ -250,7 +220,7 @@ class RuntimeSensor(SteamloopEntity, RestoreSensor):
         self.async_on_remove(
             async_track_time_interval(self.hass, self._write_running, RUNTIME_WRITE_INTERVAL)
         )
-        if self.entity_description.today:
+        if self._timer.daily:
             self._schedule_next_day()
             self.async_on_remove(self._cancel_next_day)
             self.async_on_remove(
@@ -291,7 +261,7 @@ class RuntimeSensor(SteamloopEntity, RestoreSensor):
     @callback
     def _track(self) -> None:
         """Bank the current run, and count on from now only if the system runs while connected."""
-        running = self.available and self.entity_description.running_fn(self.coordinator.data)
+        running = self.available and bool(self.entity_description.value_fn(self))
         self._timer.update(dt_util.utcnow(), dt_util.get_default_time_zone(), running=running)
 
     @callback
@@ -339,26 +309,3 @@ class RuntimeSensor(SteamloopEntity, RestoreSensor):
         self.async_write_ha_state()
         # Replaces (cancels) any wake-up still pending: one per sensor, ever.
         self._schedule_next_day()
-
-
-class ZoneTemperatureSensor(SteamloopZoneEntity, SensorEntity):
-    """A zone's temperature."""
-
-    _attr_device_class = SensorDeviceClass.TEMPERATURE
-    _attr_state_class = SensorStateClass.MEASUREMENT
-    _attr_native_unit_of_measurement = UnitOfTemperature.FAHRENHEIT
-    # The climate card shows tenths too, so both show a zone at 70.5 °F as 70.5.
-    _attr_suggested_display_precision = 1
-
-    def __init__(self, coordinator: SteamloopCoordinator, zone_id: str) -> None:
-        """Initialise the zone's temperature sensor."""
-        super().__init__(coordinator, zone_id, "temperature")
-
-    @property
-    def native_value(self) -> float | None:
-        """Return the zone's temperature."""
-        return self.zone.indoor_temperature
-
-    def shown_values(self) -> object:
-        """Return the temperature: setpoint or mode changes of the zone do not concern us."""
-        return (self.zone_id in self.coordinator.data.zones and self.zone.indoor_temperature,)

@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from homeassistant.components.switch import SwitchEntity
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .client import SystemField
-from .coordinator import SteamloopConfigEntry, SteamloopCoordinator
-from .entity import SteamloopEntity, async_add_appearing_entities
+from .coordinator import SteamloopConfigEntry
+from .entity import SteamloopEntity, SteamloopEntityDescription, async_add_described_entities
 from .helpers import steamloop_action
 
 # The client orders actions itself; zones need not wait on the system (see climate.py).
 PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class SteamloopSwitchDescription(SwitchEntityDescription, SteamloopEntityDescription):
+    """A switch: what it reads, once, and when it exists."""
+
+
+SWITCHES = (
+    SteamloopSwitchDescription(
+        key="emergency_heat",
+        translation_key="emergency_heat",
+        reads=frozenset({SystemField.EMERGENCY_HEAT}),
+        # Added once the thermostat reports emergency heat, at setup or later.
+        exists_fn=lambda appeared: appeared.emergency_heat,
+    ),
+)
 
 
 async def async_setup_entry(
@@ -23,28 +40,18 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the emergency heat switch once the thermostat reports emergency heat."""
-    coordinator = entry.runtime_data
-    async_add_appearing_entities(
-        entry,
-        async_add_entities,
-        lambda appeared: [EmergencyHeatSwitch(coordinator)] if appeared.emergency_heat else [],
-    )
+    async_add_described_entities(entry, async_add_entities, SWITCHES, EmergencyHeatSwitch)
 
 
 class EmergencyHeatSwitch(SteamloopEntity, SwitchEntity):
     """Emergency (auxiliary only) heat for the whole system."""
 
-    _attr_translation_key = "emergency_heat"
-    system_fields = frozenset({SystemField.EMERGENCY_HEAT})
-
-    def __init__(self, coordinator: SteamloopCoordinator) -> None:
-        """Initialise the system's emergency heat switch."""
-        super().__init__(coordinator, "emergency_heat")
+    entity_description: SteamloopSwitchDescription
 
     @property
     def is_on(self) -> bool | None:
         """Return whether emergency heat is on (None until the thermostat reports it)."""
-        return self.coordinator.data.emergency_heat
+        return self.thermostat.emergency_heat
 
     @steamloop_action
     async def async_turn_on(self, **kwargs: Any) -> None:
