@@ -188,8 +188,8 @@ async def test_zones_appear_and_disappear(
 ) -> None:
     """A zone added later gets its entities; a zone gone after a resync loses its device."""
     thermostat.add_zone("3", name="Office")
-    await clock.until(lambda: hass.states.get("climate.zone_3") is not None, limit=5)
-    assert hass.states.get("sensor.zone_3_temperature") is not None
+    await clock.until(lambda: hass.states.get("climate.office") is not None, limit=5)
+    assert hass.states.get("sensor.office_temperature") is not None
     office = device_by_identifier(
         device_registry, (DOMAIN, f"{init_integration.unique_id}_zone_3"), init_integration.entry_id
     )
@@ -199,7 +199,7 @@ async def test_zones_appear_and_disappear(
     thermostat.remove_zone("2", drop="reset")
     await clock.until(lambda: hass.states.get("climate.bedroom") is None, limit=30)
     assert entity_registry.async_get("climate.bedroom") is None
-    assert not all_unavailable(hass, CLIMATE, "climate.zone_3")
+    assert not all_unavailable(hass, CLIMATE, "climate.office")
 
 
 async def test_one_zone_temperature_writes_two_entities(

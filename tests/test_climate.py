@@ -22,9 +22,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.steamloop.client import ClientIdentity
 from simulator import Simulator
 
-from .conftest import PlatformSnapshot
+from .conftest import PlatformSnapshot, setup_entry
 from .virtual_time import Clock
 
 pytestmark = pytest.mark.usefixtures("us_units")
@@ -268,3 +269,24 @@ async def test_only_the_zone_that_calls_shows_cooling(
     # The living room cools down to its setpoint (76) less the hysteresis: satisfied.
     thermostat.set_indoor_temperature("1", 75.4)
     await clock.until(lambda: hass.states.get(LIVING).attributes["hvac_action"] == "idle", limit=5)
+
+
+async def test_a_zone_added_at_the_thermostat_is_named_and_ends_the_system_action(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    test_client_identity: ClientIdentity,
+    thermostat: Simulator,
+    clock: Clock,
+) -> None:
+    """A lone zone shows the system's action; once a named zone appears, the satisfied one idles."""
+    thermostat.remove_zone("2")
+    thermostat.set_zone_mode("1", 2)
+    thermostat.set_cooling(2)
+    mock_config_entry.add_to_hass(hass)
+    await setup_entry(hass, mock_config_entry, clock)
+    # The living room (72 °F, cooling to 76) is satisfied, but it is the only zone.
+    assert hass.states.get(LIVING).attributes["hvac_action"] == "cooling"
+    thermostat.add_zone("2", name="Bedroom")
+    # Its entities are named after the zone (its name follows ZoneAdded in the same report).
+    await clock.until(lambda: hass.states.get(BEDROOM) is not None, limit=5)
+    assert hass.states.get(LIVING).attributes["hvac_action"] == "idle"

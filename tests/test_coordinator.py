@@ -167,12 +167,12 @@ async def test_structure_changes_are_stored_for_the_next_start(
     mock_config_entry.add_to_hass(hass)
     await setup_entry(hass, mock_config_entry, clock)
     thermostat.add_zone("3", name="Office")
-    await clock.until(lambda: hass.states.get("climate.zone_3") is not None, limit=5)
+    await clock.until(lambda: hass.states.get("climate.office") is not None, limit=5)
     await hass.async_block_till_done()
 
     took = await _restart_with_thermostat_down(hass, mock_config_entry, thermostat, clock)
     assert took <= 1
-    assert all_unavailable(hass, "climate.zone_3", LIVING)
+    assert all_unavailable(hass, "climate.office", LIVING)
 
 
 @pytest.mark.usefixtures("test_client_identity")

@@ -39,6 +39,7 @@ from .coordinator import SteamloopConfigEntry, SteamloopCoordinator
 from .entity import (
     SteamloopEntity,
     SteamloopEntityDescription,
+    StructureField,
     ZoneField,
     async_add_described_entities,
 )
@@ -94,6 +95,7 @@ CLIMATES = (
                 SystemField.RELATIVE_HUMIDITY,
                 SystemField.COOLING,
                 SystemField.HEATING,
+                StructureField.ZONE_COUNT,
             }
         ),
     ),

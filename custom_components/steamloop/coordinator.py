@@ -81,8 +81,14 @@ class LinkKey:
     """The link's own statistics."""
 
 
+@dataclass(frozen=True, slots=True)
+class ZoneSetKey:
+    """Which zones exist (a zone added or removed)."""
+
+
 LINK: Final = LinkKey()
-type DataKey = ZoneKey | SystemKey | LinkKey
+ZONE_SET: Final = ZoneSetKey()
+type DataKey = ZoneKey | SystemKey | LinkKey | ZoneSetKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +100,11 @@ class Appeared:
 
 
 def change_keys(change: Change) -> set[DataKey]:
-    """Return the keys of the data a Change touched (added zones are new entities instead)."""
+    """Return the keys of the data a Change touched (an added zone also touches the zone set)."""
     keys: set[DataKey] = {ZoneKey(zone_id) for zone_id in change.zones | change.removed}
     keys.update(SystemKey(name) for name in change.system)
+    if change.added or change.removed:
+        keys.add(ZONE_SET)
     return keys
 
 
@@ -136,6 +144,9 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         self._announced_loss = False
         self._was_available = False
         self._dirty: set[DataKey] = set()
+        # Zones that appeared in the chunk being handled: their entities are made once the whole
+        # chunk is, so a name reported right after ZoneAdded names their device and entity ids.
+        self._added: set[str] = set()
         self._flush: asyncio.Handle | None = None
         self._link_marks: tuple[object, ...] = ()
         self._appearance_listeners: list[Callable[[Appeared], None]] = []
@@ -276,6 +287,14 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
             listener(appeared)
 
     @callback
+    def _add_appeared_zones(self) -> None:
+        """Make the entities of the zones that appeared and are still there."""
+        added = frozenset(zone_id for zone_id in self._added if zone_id in self.data.zones)
+        self._added.clear()
+        if added:
+            self._appeared(Appeared(zones=added))
+
+    @callback
     def _check_emergency_heat(self) -> None:
         """Tell listeners once when emergency heat is first known (reported while READY)."""
         if self.has_emergency_heat and not self._emergency_heat_appeared:
@@ -310,8 +329,8 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         """Apply a change now to devices; write entities once the received chunk is handled."""
         if change.removed:
             self._zone_devices.remove(change.removed)
-        if change.added:
-            self._appeared(Appeared(zones=change.added))
+        self._added -= change.removed
+        self._added |= change.added
         self._dirty.update(change_keys(change))
         if self._flush is None:
             # Every frame of one read is handled before the loop runs this: each entity is
@@ -322,6 +341,7 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
     def _flush_changes(self) -> None:
         """Write the entities that show what changed since the last flush."""
         self._flush = None
+        self._add_appeared_zones()
         dirty, self._dirty = self._dirty, set()
         self._zone_devices.rename(
             self.data.zones, {key.zone_id for key in dirty if isinstance(key, ZoneKey)}
@@ -369,6 +389,7 @@ class SteamloopCoordinator(DataUpdateCoordinator[ThermostatState]):
         if self._flush is not None:
             self._flush.cancel()
             self._flush = None
+        self._add_appeared_zones()
         self._dirty.clear()
         self._link_marks = ()
         self._check_emergency_heat()

@@ -1,12 +1,12 @@
 """The entity base: an entity is made from a description that declares, once, what it shows.
 
 ``SteamloopEntityDescription.reads`` names every field an entity's state and attributes are made
-of: a system field (``SystemField``), a field of its zone (``ZoneField``) or a fact of the link
-(``LinkField``). From it the base derives everything else:
+of: a system field (``SystemField``), a field of its zone (``ZoneField``), a fact of the link
+(``LinkField``) or of which zones exist (``StructureField``). From it the base derives the rest:
 - where it lives: an entity that reads a zone field is one per zone, on the zone's device;
   otherwise one, on the thermostat's;
 - what it subscribes to: the coordinator's keys of those fields (``SystemKey``, ``ZoneKey``,
-  ``LINK``); availability flips reach every entity anyway;
+  ``LINK``, ``ZONE_SET``); availability flips reach every entity anyway;
 - when it writes: only when the values of those fields, or its availability, changed;
 - whether it can be unavailable: an entity that shows only link facts never is (they are known
   whether or not the link is up).
@@ -35,6 +35,7 @@ from .compat import linked_to
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import (
     LINK,
+    ZONE_SET,
     Appeared,
     DataKey,
     SteamloopConfigEntry,
@@ -63,7 +64,14 @@ class LinkField(StrEnum):
     DISCONNECTS = "disconnects"
 
 
-type Field = SystemField | ZoneField | LinkField
+class StructureField(StrEnum):
+    """A fact of which zones the thermostat has."""
+
+    # A single zone shows the system's action, several their own (client/demand.py).
+    ZONE_COUNT = "zone_count"
+
+
+type Field = SystemField | ZoneField | LinkField | StructureField
 
 
 def _always(_: Appeared) -> bool:
@@ -152,9 +160,12 @@ class SteamloopEntity(CoordinatorEntity[SteamloopCoordinator]):
         self._link_values = _getter(stats)
         self._shows_connected = LinkField.CONNECTED in reads
         self._link_only = all(isinstance(f, LinkField) for f in reads)
+        self._shows_zone_count = StructureField.ZONE_COUNT in reads
         keys: set[DataKey] = {SystemKey(f) for f in reads if isinstance(f, SystemField)}
         if stats:
             keys.add(LINK)
+        if self._shows_zone_count:
+            keys.add(ZONE_SET)
         if zone_id is None:
             self._attr_unique_id = f"{coordinator.device_key}_{description.key}"
             self._attr_device_info = DeviceInfo(
@@ -200,6 +211,7 @@ class SteamloopEntity(CoordinatorEntity[SteamloopCoordinator]):
             self._zone_values and self._zone_values(self.zone),
             self._link_values and self._link_values(self.link),
             self._shows_connected and self.coordinator.available,
+            self._shows_zone_count and len(self.coordinator.data.zones),
         )
 
     async def async_added_to_hass(self) -> None:
