@@ -47,6 +47,7 @@ from .client import (
     TlsTransport,
     probe,
 )
+from .client.pairing import PAIRING_TIMEOUT, PROBE_TIMEOUT
 from .compat import vol
 from .const import (
     CONF_FINGERPRINT,
@@ -56,8 +57,6 @@ from .const import (
     DEFAULT_PORT,
     DOMAIN,
     LOGGER,
-    PAIRING_TIMEOUT,
-    PROBE_TIMEOUT,
     TRANE_DOMAIN,
 )
 from .flow_pairing import LOG_NAME, LateAnnouncer, PairingWait, async_forget_key

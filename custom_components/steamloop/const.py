@@ -24,10 +24,6 @@ CONF_TAKE_OVER: Final = "take_over"
 # How long a first-ever setup waits for the first full state before retrying later
 # (ConfigEntryNotReady); an entry that has connected before does not wait at all.
 SETUP_TIMEOUT: Final = 20.0
-# How long the config flow waits for the user to press Pair on the thermostat.
-PAIRING_TIMEOUT: Final = 120.0
-# Login + initial burst when validating a key in the config flow.
-PROBE_TIMEOUT: Final = 15.0
 
 ISSUE_CERTIFICATE_CHANGED: Final = "certificate_changed"
 ISSUE_UNREACHABLE: Final = "unreachable"

@@ -18,8 +18,8 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.util.hass_dict import HassKey
 
 from .client import AuthenticationError, PairingResult, pair, probe
-from .client.pairing import PAIRING_RETRY
-from .const import DOMAIN, PROBE_TIMEOUT
+from .client.pairing import PAIRING_RETRY, PROBE_TIMEOUT
+from .const import DOMAIN
 from .helpers import build_transport, fallback_unique_id
 
 # What the config flow's links call themselves in logs and errors: the address never appears

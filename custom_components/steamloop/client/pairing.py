@@ -26,9 +26,11 @@ from .transport import Transport
 
 _LOGGER = logging.getLogger(__name__)
 
+# How long pairing waits for the user to press Pair on the thermostat (the config flow's wait).
 PAIRING_TIMEOUT: Final = 120.0
 # A refused empty-key login is asked again on a new link this often, until the deadline.
 PAIRING_RETRY: Final = 5.0
+# A key's check: connect, login and the initial burst (the config flow's check of a key).
 PROBE_TIMEOUT: Final = 15.0
 
 
