@@ -16,7 +16,6 @@ Chromium (Debian's) is driven by Playwright along the same steps as the browser 
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import sys
 from pathlib import Path
@@ -34,9 +33,15 @@ HASS = "document.querySelector('home-assistant').hass"
 
 
 def device_page(page: Page, url: str, name: str) -> None:
-    """Open a device's page from the integration's page, as a user finds it."""
+    """Open the page of the integration's device with this name."""
     page.goto(f"{url}/config/integrations/integration/steamloop")
-    page.get_by_role("button", name=re.compile(rf"^{re.escape(name)} ")).first.click()
+    expect(page.get_by_text(name, exact=True).last).to_be_visible()
+    device_id = page.evaluate(
+        f"""(name) => Object.values({HASS}.devices)
+            .find((d) => (d.name_by_user || d.name) === name).id""",
+        name,
+    )
+    page.goto(f"{url}/config/devices/device/{device_id}")
 
 
 def zone_climate(page: Page) -> str:
