@@ -22,11 +22,12 @@ Paused bursts: a thermostat's burst has no end marker, so a burst that pauses lo
 it pauses, exactly like a thermostat whose missing zones were removed. The documented rule
 (client/supervisor.py): a zone is removed only after a complete re-sync plus ``ZONE_REMOVAL_AFTER``
 (10 s) live without news of it. The soak plays the burst itself (the simulator answers the login
-with an empty replay and the soak sends the plant's burst frames) with one to three pauses before
-any frames (right after the login reply, between zones, around the system fields), of any length as
-long as together they stay under ``ZONE_REMOVAL_AFTER``: a zone whose news comes later than that is
-indistinguishable from a removed one, and the integration is right to remove it (its entities
-come back with the thermostat's next news, under the same entity ids).
+with an empty replay and the soak sends the plant's burst frames) with one to three pauses, each
+before any of its frames (right after the login reply, inside a zone, between zones, around the
+system fields), of any length as long as together they stay under ``ZONE_REMOVAL_AFTER``; time
+moves through them in half-second steps, so the client's burst and removal timers fire when due.
+A zone whose news comes later than that is indistinguishable from a removed one, and the
+integration is right to remove it (it comes back with the thermostat's next news of it).
 
 Invariants, each a named check; a violation prints its name, the thermostat, what broke, the
 simulated time and the seed that reproduces it:
@@ -40,15 +41,17 @@ simulated time and the seed that reproduces it:
   (on either thermostat);
 - ``runtime``: running time today/total equals the soak's own record of the plant heating/cooling
   while connected, within a minute, on every local date (the soak finds each date's first instant
-  itself, by search, not with run_timer.py's rule);
+  itself, by search, not with run_timer.py's rule); when a time-zone change moves the local date,
+  today's count may start with any part of the current run that lies in the new date (the
+  midnight rule of run_timer.py), and the soak's record follows what is shown within that bound;
 - ``zones``: no zone removed while the thermostat has it; no entity id changes;
 - ``resources``: no task, timer, file descriptor, open session or running supervisor more at the
   end than at the first quiet hour; and ``memory``: what the integration keeps (``kept``: objects
-  of its own types and the items of the containers they hold, counted after the first hour and at
-  every day boundary, once the links have settled) never exceeds the first count by more than
-  ``KEPT_SLACK`` plus ``ZONE_ITEMS`` per zone more than then. Resident memory is reported, not
-  judged: it is the whole test process's (Home Assistant's registries and the simulators' records
-  included);
+  of its own types and the items of the containers they and its modules hold, the capture's ring
+  bounded by its maxlen left out, counted after the first hour and at every day boundary, once the
+  links have settled) never exceeds the first count by more than ``KEPT_SLACK`` plus
+  ``ZONE_ITEMS`` per zone more than then. Resident memory is reported, not judged: it is the whole
+  test process's (Home Assistant's registries and the simulators' records included);
 - ``secrets``: no key, MAC or address of either thermostat in any log line (each checked as it is
   logged, then dropped: pytest's log capture keeps nothing during the soak), error or diagnostics
   download;
