@@ -19,6 +19,8 @@ from typing import NamedTuple
 from homeassistant.const import __version__ as ha_version
 from PIL import Image, ImageDraw, ImageFont
 
+from custom_components.steamloop.client.hub import ZONE_REMOVAL_AFTER
+
 from .figures import (
     KINDS,
     ByStack,
@@ -599,18 +601,24 @@ def soak_ha_section(soak_ha: SoakHa) -> list[str]:
     out = _section(
         "Soak through Home Assistant (virtual time)",
         f"How: `scripts/soak-ha --days {soak_ha['days']:g} --seed {soak_ha['seed']}` runs "
-        "Home Assistant's test harness and the simulator on the virtual clock through a seeded "
-        "random schedule: every fault the simulator offers (refuse, reset, silence, flapping, "
-        "malformed frames, bursts that pause anywhere), zones added, renamed and removed at "
-        "the thermostat, someone at the thermostat, user actions through Home Assistant's "
-        "services and a script chaining two, restarts (restore states kept), reloads, the "
-        "daylight-saving transitions of America/Havana (at midnight) and America/Chicago, and "
-        "a time-zone change between them. Named invariants are checked throughout (truth, "
-        "availability, action, runtime, zones, resources, secrets, capture; see "
-        "tests/soak_ha.py). The suite runs one simulated day of it. Resident memory is "
-        "reported, not judged (the test harness keeps every log record). A script whose second "
-        "action meets the state before the thermostat confirmed its first is reported apart: "
-        f"actions return before the thermostat's echo. Exit status: {soak_ha['exit']}.",
+        "Home Assistant's test harness and two simulated thermostats (two entries, their own "
+        "zones, names, keys and MACs) on the virtual clock through a seeded random schedule: "
+        "every fault the simulator offers on either thermostat (refuse, reset, silence, "
+        "flapping, malformed frames, bursts with up to three pauses anywhere, together under "
+        f"the {ZONE_REMOVAL_AFTER:g} s zone-removal bound), zones added, renamed and removed at the thermostat, "
+        "someone at the thermostat, user actions through Home Assistant's services and a "
+        "script chaining two, restarts of both entries (restore states kept), reloads, "
+        "diagnostics downloads at random moments, and a calendar drawn from the seed: "
+        "daylight-saving transitions of several time zones (one at midnight), each lived in "
+        "its zone, and time-zone changes at random moments. Named invariants are checked "
+        "throughout, for each thermostat (truth, availability, action, runtime on every local "
+        "date, zones, logs, secrets, resources, memory, capture: every download taken while "
+        "available is served by the simulator's replay to a fresh entry, which must show the "
+        "same entity states; see tests/soak_ha.py). What the integration keeps (objects of its "
+        "types and the items of the containers they and its modules hold) is counted after the "
+        "first hour and at each day boundary and judged; resident memory (the whole test "
+        "process's) is reported. Log lines are checked as they are logged and then dropped. The "
+        f"suite runs one simulated day of it. Exit status: {soak_ha['exit']}.",
     )
     return [*out, *[f"{line}  " for line in soak_ha["lines"]]]
 
