@@ -98,7 +98,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.steamloop.client import LinkState, Session, Supervisor
 from custom_components.steamloop.client.demand import zone_action
-from custom_components.steamloop.client.supervisor import ZONE_REMOVAL_AFTER
+from custom_components.steamloop.client.hub import ZONE_REMOVAL_AFTER
 from custom_components.steamloop.compat import device_by_identifier
 from custom_components.steamloop.const import CONF_FINGERPRINT, CONF_SECRET_KEY, DOMAIN
 from custom_components.steamloop.diagnostics import async_get_config_entry_diagnostics
