@@ -128,6 +128,8 @@ def main() -> int:
         report.write(json.loads(args.render.read_text()), out)
         return 0
     figures: Figures = {"quick": args.quick, "machine": report.machine()}
+    if args.only:
+        figures["only"] = args.only
 
     with tempfile.TemporaryDirectory(prefix="steamloop-bench-") as tmp:
         results = Path(tmp) / "results.json"
