@@ -487,13 +487,15 @@ def _latency_section(f: Figures) -> list[str]:
         for kind, a in _by_kind(latency)
     ]
     m = f["machine"]
-    alone = f"Measured with `scripts/bench -k {f['only']}`: b" if "only" in f else "B"
+    stacks = "both stacks" if "only" in f else "Both stacks"
+    if "only" in f:
+        stacks = f"Measured with `scripts/bench -k {f['only']}`: {stacks}"
     return [
         *out,
         *_table(("stack", "p50", "p99", "shown on return"), rows),
         "",
         (
-            f"{alone}oth stacks in the same run, on {m['nproc']} CPUs{_load(m)}, so p99 "
+            f"{stacks} in the same run, on {m['nproc']} CPUs{_load(m)}, so p99 "
             "carries the machine's noise."
         ),
     ]
