@@ -487,7 +487,7 @@ def _latency_section(f: Figures) -> list[str]:
         for kind, a in _by_kind(latency)
     ]
     m = f["machine"]
-    stacks = "both stacks" if "only" in f else "Both stacks"
+    stacks = "both stacks" if "only" in f else "Both stacks were measured"
     if "only" in f:
         stacks = f"Measured with `scripts/bench -k {f['only']}`: {stacks}"
     return [
