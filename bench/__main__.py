@@ -77,8 +77,9 @@ def run_soak(cycles: int) -> Endurance:
     return Endurance(cycles=cycles, exit=completed.returncode, rows=rows, summary=summary)
 
 
-def run_soak_ha(days: float, seed: int) -> SoakHa:
+def run_soak_ha(days: float, seed: int, release: str | None = None) -> SoakHa:
     """Run scripts/soak-ha (the whole stack through Home Assistant) and keep its report."""
+    on_release = [] if release is None else ["--release", release]
     completed = subprocess.run(  # noqa: S603 - this repository's soak script
         [
             sys.executable,
@@ -87,6 +88,7 @@ def run_soak_ha(days: float, seed: int) -> SoakHa:
             f"{days:g}",
             "--seed",
             str(seed),
+            *on_release,
         ],
         cwd=ROOT,
         env=_child_env(),
@@ -95,7 +97,23 @@ def run_soak_ha(days: float, seed: int) -> SoakHa:
         text=True,
     )
     lines = [line for line in completed.stdout.splitlines() if line.strip()]
-    return SoakHa(days=days, seed=seed, exit=completed.returncode, lines=lines)
+    soak = SoakHa(days=days, seed=seed, exit=completed.returncode, lines=lines)
+    if release is not None:
+        soak["release"] = release
+    return soak
+
+
+def newest_release() -> str | None:
+    """Return the newest supported release when its environment is not the locked one."""
+    releases = [
+        line.split("#")[0].split()[0]
+        for line in (ROOT / "envs" / "releases.txt").read_text().splitlines()
+        if line.split("#")[0].strip()
+    ]
+    oldest, newest = releases[0], releases[-1]
+    if newest == oldest or not (ROOT / f".venv-{newest}" / "bin" / "python").exists():
+        return None
+    return newest
 
 
 def main() -> int:
@@ -128,6 +146,8 @@ def main() -> int:
         report.write(json.loads(args.render.read_text()), out)
         return 0
     figures: Figures = {"quick": args.quick, "machine": report.machine()}
+    if args.only:
+        figures["only"] = args.only
 
     with tempfile.TemporaryDirectory(prefix="steamloop-bench-") as tmp:
         results = Path(tmp) / "results.json"
@@ -149,6 +169,9 @@ def main() -> int:
     figures["endurance"] = run_soak(20 if args.quick else 1000)
     sys.stdout.write("bench: Home Assistant soak (scripts/soak-ha)\n")
     figures["soak_ha"] = run_soak_ha(0.25 if args.quick else 7.0, 20)
+    if not args.quick and (newest := newest_release()) is not None:
+        sys.stdout.write(f"bench: Home Assistant soak on {newest}\n")
+        figures["soak_ha_newest"] = run_soak_ha(7.0, 20, newest)
     # The raw figures: next to the report in a quick run, in the temporary directory otherwise.
     saved = (
         out / "benchmarks.json"

@@ -8,7 +8,7 @@ a figure here makes every writer and reader that still uses the old name a type 
 
 from __future__ import annotations
 
-from typing import Literal, Required, TypedDict
+from typing import Literal, NotRequired, Required, TypedDict
 
 type Kind = Literal["ours", "anchor"]
 KINDS: tuple[Kind, ...] = ("ours", "anchor")
@@ -36,6 +36,8 @@ class Machine(TypedDict):
     homeassistant: str
     steamloop_library: str
     date: str
+    load_average: NotRequired[float]
+    """The 1-minute load average when the run started (absent in older runs)."""
 
 
 class RecoveryRun(TypedDict):
@@ -138,6 +140,21 @@ class Codec(TypedDict):
     ratio: float
 
 
+class DecoderComparison(TypedDict):
+    """The strict decoder next to the lenient one that replaced it, measured in one run."""
+
+    date: str
+    strict_msgs_per_s: int
+    lenient_msgs_per_s: int
+
+
+LENIENT_DECODER_ADOPTED = DecoderComparison(
+    date="2026-12-01", strict_msgs_per_s=1_378_048, lenient_msgs_per_s=1_275_354
+)
+"""Measured once, when the decoder became as lenient as the reference client: the strict decoder
+is gone, so no run can measure it again. The codec section quotes it."""
+
+
 class Endurance(TypedDict):
     """scripts/soak's before/after table: name -> [before, after, change]."""
 
@@ -154,6 +171,8 @@ class SoakHa(TypedDict):
     seed: int
     exit: int
     lines: list[str]
+    release: NotRequired[str]
+    """The Home Assistant release it ran on when not the locked one (`--release`)."""
 
 
 class CaseFigures(TypedDict, total=False):
@@ -174,7 +193,11 @@ class Figures(CaseFigures, total=False):
 
     quick: Required[bool]
     machine: Required[Machine]
+    only: str
+    """The `-k` expression when only the harness cases matching it ran."""
     vanished_host_skipped: str
     codec: Codec
     endurance: Endurance
     soak_ha: SoakHa
+    soak_ha_newest: SoakHa
+    """The same soak on the newest supported release (its own environment), when it differs."""
