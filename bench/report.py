@@ -20,6 +20,7 @@ from homeassistant.const import __version__ as ha_version
 from PIL import Image, ImageDraw, ImageFont
 
 from custom_components.steamloop.client.hub import ZONE_REMOVAL_AFTER
+from custom_components.steamloop.client.reconnect import FIRST_RETRY_MAX, RETRY_CAP
 
 from .figures import (
     KINDS,
@@ -387,8 +388,8 @@ def _recovery_section(f: Figures) -> list[str]:
             'unavailable during an outage: its availability is "the zone is in the state", and '
             "nothing writes the entities while the link is down, so they keep showing the last "
             "values. It retries after 5 s, doubling to 300 s, so its recovery depends on where "
-            "the outage falls in that schedule (up to 300 s); ours retries within 1 s, then at "
-            "most every 10 s."
+            "the outage falls in that schedule (up to 300 s); ours retries within "
+            f"{FIRST_RETRY_MAX:g} s, then at most every {RETRY_CAP:g} s."
         ),
     ]
 
@@ -467,9 +468,9 @@ def _restart_section(f: Figures) -> list[str]:
         "",
         (
             "Ours sets an entry that has connected before up at once from the structure it last "
-            "saw, with its entities unavailable, and reconnects on its own schedule (within 1 s, "
-            "then at most every 10 s). The anchor fails setup and is left to Home Assistant's "
-            "retry backoff for not-ready entries."
+            "saw, with its entities unavailable, and reconnects on its own schedule (within "
+            f"{FIRST_RETRY_MAX:g} s, then at most every {RETRY_CAP:g} s). The anchor fails setup "
+            "and is left to Home Assistant's retry backoff for not-ready entries."
         ),
     ]
 
