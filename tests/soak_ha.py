@@ -20,7 +20,7 @@ schedule drives, one after the other, each on one thermostat chosen at random:
 
 Paused bursts: a thermostat's burst has no end marker, so a burst that pauses looks, for as long as
 it pauses, exactly like a thermostat whose missing zones were removed. The documented rule
-(client/supervisor.py): a zone is removed only after a complete re-sync plus ``ZONE_REMOVAL_AFTER``
+(client/hub.py): a zone is removed only after a complete re-sync plus ``ZONE_REMOVAL_AFTER``
 (10 s) live without news of it. The soak plays the burst itself (the simulator answers the login
 with an empty replay and the soak sends the plant's burst frames) with one to three pauses, each
 before any of its frames (right after the login reply, inside a zone, between zones, around the
@@ -36,7 +36,7 @@ simulated time and the seed that reproduces it:
   (never the other thermostat's: the two plants differ in zones, names and values);
 - ``availability``: unavailable within 5 s of a refused + reset link and while it stays down,
   available again within 15 s of the thermostat answering; a silent thermostat is noticed within the
-  silence bound + 20 s (supervisor.py); the other thermostat stays available meanwhile;
+  silence bound + 20 s (client/reconnect.py); the other thermostat stays available meanwhile;
 - ``action``: every action ends with exactly what was asked on the thermostat, nothing else changed
   (on either thermostat);
 - ``runtime``: running time today/total equals the soak's own record of the plant heating/cooling
