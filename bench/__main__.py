@@ -11,6 +11,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tests.releases import supported_releases
+
 from . import codec, netns, report
 from .figures import Endurance, Figures, SoakHa
 
@@ -105,11 +107,7 @@ def run_soak_ha(days: float, seed: int, release: str | None = None) -> SoakHa:
 
 def newest_release() -> str | None:
     """Return the newest supported release when its environment is not the locked one."""
-    releases = [
-        line.split("#")[0].split()[0]
-        for line in (ROOT / "envs" / "releases.txt").read_text().splitlines()
-        if line.split("#")[0].strip()
-    ]
+    releases = list(supported_releases())
     oldest, newest = releases[0], releases[-1]
     if newest == oldest or not (ROOT / f".venv-{newest}" / "bin" / "python").exists():
         return None

@@ -27,19 +27,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.steamloop import compat
 
+from .releases import supported_releases
 from .repo_rules import check_requirements
 
 ROOT = Path(__file__).resolve().parent.parent
 PLUGIN = "pytest-homeassistant-custom-component"
 MANIFEST = json.loads((ROOT / "custom_components" / "steamloop" / "manifest.json").read_text())
-
-
-def supported_releases() -> dict[str, str]:
-    """Return release -> the test plugin release it runs with, oldest first."""
-    lines = (ROOT / "envs" / "releases.txt").read_text().splitlines()
-    fields = [text.split() for line in lines if (text := line.split("#", 1)[0].strip())]
-    assert all(len(f) == 2 for f in fields), "each line: <release> <plugin release>"
-    return dict(fields)
 
 
 PLUGINS = supported_releases()
